@@ -1,0 +1,114 @@
+import type { ServerResponse } from 'node:http'
+import type { Readable } from 'node:stream'
+import { ERROR_BODY_CAP, extractErrorCode, isErrorStatus } from '../labels/index.ts'
+import { findHeader } from '../proxy/headers.ts'
+import type { Exchange } from './exchange.ts'
+import type { Reply } from './types.ts'
+
+/** Copies at most {@link ERROR_BODY_CAP} bytes of a body as it streams by, never holding it back. */
+class BodyCopy {
+  readonly #chunks: Buffer[] = []
+  #size = 0
+  complete = true
+
+  add(chunk: Buffer): void {
+    if (this.#size >= ERROR_BODY_CAP) {
+      this.complete = false
+      return
+    }
+    const room = ERROR_BODY_CAP - this.#size
+    if (chunk.length > room) this.complete = false
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk
+    this.#chunks.push(part)
+    this.#size += part.length
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks, this.#size)
+  }
+}
+
+function errorCodeOf(reply: Reply, copy: BodyCopy | undefined): string {
+  if (reply.gatewayErrorCode) return reply.gatewayErrorCode
+  if (!isErrorStatus(reply.status)) return ''
+  const encoding = findHeader(reply.rawHeaders, 'content-encoding')
+  if (Buffer.isBuffer(reply.body)) {
+    return extractErrorCode(
+      reply.body.subarray(0, ERROR_BODY_CAP),
+      encoding,
+      reply.body.length <= ERROR_BODY_CAP
+    )
+  }
+  return copy ? extractErrorCode(copy.bytes(), encoding, copy.complete) : 'UNKNOWN'
+}
+
+/**
+ * Writes a reply to Node's response as it is: status, reason phrase, headers in order with
+ * repeats, body bytes. Streams are piped with backpressure; a client that leaves destroys the
+ * upstream body (cancelling the upstream request), an upstream that breaks mid-body destroys
+ * the client's response, so the client sees a broken body, never a wrong one. Calls
+ * `exchange.finish` exactly once with the outcome.
+ */
+export function sendReply(res: ServerResponse, reply: Reply, exchange: Exchange): void {
+  const fromGateway = reply.source === 'gateway'
+  // Date is end-to-end: keep the upstream's, and do not invent one where it sent none.
+  res.sendDate = false
+  if (res.destroyed || res.socket?.destroyed) {
+    if (reply.body && !Buffer.isBuffer(reply.body)) reply.body.destroy()
+    exchange.finish({
+      status: 499,
+      errorCode: '',
+      fromGateway,
+      completed: false,
+      abortedBy: undefined,
+    })
+    return
+  }
+  res.writeHead(reply.status, reply.statusText, reply.rawHeaders)
+  const body = reply.body
+  if (body === null || Buffer.isBuffer(body)) {
+    res.once('close', () => {
+      exchange.finish({
+        status: reply.status,
+        errorCode: errorCodeOf(reply, undefined),
+        fromGateway,
+        completed: res.writableFinished,
+        abortedBy: res.writableFinished ? undefined : 'client',
+      })
+    })
+    res.end(body ?? undefined)
+    return
+  }
+  pipeBody(res, body, reply, exchange)
+}
+
+function pipeBody(res: ServerResponse, body: Readable, reply: Reply, exchange: Exchange): void {
+  const copy = isErrorStatus(reply.status) ? new BodyCopy() : undefined
+  let abortedBy: 'client' | 'upstream' | undefined
+  const finish = () =>
+    exchange.finish({
+      status: reply.status,
+      errorCode: errorCodeOf(reply, copy),
+      fromGateway: reply.source === 'gateway',
+      completed: abortedBy === undefined && res.writableFinished,
+      abortedBy,
+    })
+
+  body.on('data', (chunk: Buffer) => {
+    copy?.add(chunk)
+    if (!res.write(chunk)) body.pause()
+  })
+  res.on('drain', () => body.resume())
+  body.once('end', () => res.end())
+  body.once('error', () => {
+    abortedBy ??= 'upstream'
+    res.destroy()
+  })
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      abortedBy ??= 'client'
+      body.destroy()
+    }
+    finish()
+  })
+}

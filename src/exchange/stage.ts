@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import type { MiddlewareHandler } from 'hono'
+import type { RouteMatcher } from '../routes/match.ts'
+import { Exchange } from './exchange.ts'
+import { sendReply } from './send.ts'
+import type { Reply } from './types.ts'
+
+export type GatewayEnv = {
+  Bindings: { incoming: IncomingMessage; outgoing: ServerResponse }
+  Variables: { exchange: Exchange }
+}
+
+const INTERNAL_ERROR_BODY = Buffer.from(
+  JSON.stringify({
+    domain: 'gateway',
+    code: 'INTERNAL_ERROR',
+    message: 'The gateway failed to handle the request',
+  })
+)
+
+function internalErrorReply(): Reply {
+  return {
+    status: 500,
+    rawHeaders: [
+      'content-type',
+      'application/json; charset=utf-8',
+      'content-length',
+      String(INTERNAL_ERROR_BODY.length),
+    ],
+    body: INTERNAL_ERROR_BODY,
+    source: 'gateway',
+    gatewayErrorCode: 'INTERNAL_ERROR',
+  }
+}
+
+/**
+ * The outermost stage: creates the request's {@link Exchange}, matches its route, runs the
+ * inner stages, then writes the reply to Node's response itself (DESIGN §1: a proxy must keep
+ * what a WHATWG Response cannot) and tells node-server the response was sent.
+ */
+export function exchangeStage({
+  matchRoute,
+}: {
+  matchRoute: RouteMatcher
+}): MiddlewareHandler<GatewayEnv> {
+  return async function exchange(c, next) {
+    const { incoming, outgoing } = c.env
+    // node-server dispatches HEAD as GET; the proxy must forward the method it received.
+    const current = new Exchange(incoming.method ?? 'GET', incoming.url ?? '/')
+    if (!current.invalidTarget) current.route = matchRoute(current.method, current.path)
+    c.set('exchange', current)
+    await next()
+    sendReply(outgoing, current.reply ?? internalErrorReply(), current)
+    return RESPONSE_ALREADY_SENT
+  }
+}

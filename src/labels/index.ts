@@ -1,0 +1,58 @@
+import { GATEWAY_ERROR_CODES } from '../proxy/errors.ts'
+import type { RouteMatch } from '../routes/types.ts'
+import { KNOWN_ERROR_CODES } from './drive-codes.ts'
+
+export { extractErrorCode, ERROR_BODY_CAP } from './error-code.ts'
+
+export type CacheStatus = 'hit' | 'stale' | 'coalesced' | 'miss' | 'bypass' | 'unavailable' | 'none'
+
+// RFC 9110 §9 methods plus PATCH (RFC 5789) and QUERY, as the OpenTelemetry HTTP conventions list.
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'QUERY',
+  'TRACE',
+])
+
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : '_OTHER'
+}
+
+export function routeLabel(match: RouteMatch | undefined): string {
+  return match?.route.template ?? 'unmatched'
+}
+
+/** 2xx and 3xx carry no error code. */
+export function isErrorStatus(status: number): boolean {
+  return status < 200 || status >= 400
+}
+
+/**
+ * Keeps `drive_error_code` bounded whatever the upstream sends: the Drive table's codes always
+ * pass, the first `cap` other codes pass, anything later is `OTHER`. Gateway catalog codes are
+ * labelled as such only when the gateway made the error, so `UPSTREAM_*` always means the gateway.
+ */
+export class ErrorCodeLabeler {
+  readonly #cap: number
+  readonly #seen = new Set<string>()
+
+  constructor(cap: number) {
+    this.#cap = cap
+  }
+
+  label(code: string, { fromGateway }: { fromGateway: boolean }): string {
+    if (fromGateway) return code
+    if (code === 'UNKNOWN' || KNOWN_ERROR_CODES.has(code)) return code
+    if (GATEWAY_ERROR_CODES.has(code) || code === 'OTHER') return 'OTHER'
+    if (this.#seen.has(code)) return code
+    if (this.#seen.size >= this.#cap) return 'OTHER'
+    this.#seen.add(code)
+    return code
+  }
+}

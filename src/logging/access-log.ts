@@ -1,0 +1,42 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Exchange } from '../exchange/exchange.ts'
+import type { GatewayEnv } from '../exchange/stage.ts'
+import { routeLabel } from '../labels/index.ts'
+import type { Logger } from './logger.ts'
+
+export interface AccessLogOptions {
+  readonly logger: Logger
+  /** `full` logs the raw path (resource keys decode to owner ids); `template` logs the route. */
+  readonly logPaths: 'template' | 'full'
+  /** The trace and span ids to log, when tracing knows them (or the incoming trace id). */
+  readonly traceIdsOf?: (exchange: Exchange) => { trace_id?: string; span_id?: string } | undefined
+}
+
+/** One access-log line per request, written when its response has ended. */
+export function accessLogStage({
+  logger,
+  logPaths,
+  traceIdsOf,
+}: AccessLogOptions): MiddlewareHandler<GatewayEnv> {
+  return async function accessLog(c, next) {
+    const exchange = c.var.exchange
+    exchange.onDone((outcome) => {
+      logger.info('request', {
+        request_id: exchange.requestId,
+        method: exchange.method,
+        route: routeLabel(exchange.route),
+        ...(logPaths === 'full' && { path: exchange.path }),
+        status: outcome.status,
+        error_code: outcome.errorCode || undefined,
+        cache_status: exchange.cacheStatus,
+        duration_ms: Math.round(outcome.durationSeconds * 1e6) / 1e3,
+        aborted_by: outcome.abortedBy,
+        gateway_error: exchange.gatewayError?.cause
+          ? String((exchange.gatewayError.cause as Error).message ?? exchange.gatewayError.cause)
+          : undefined,
+        ...traceIdsOf?.(exchange),
+      })
+    })
+    await next()
+  }
+}

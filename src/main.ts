@@ -1,0 +1,43 @@
+import { ConfigError, loadConfig } from './config/index.ts'
+import { createLogger } from './logging/logger.ts'
+import { startGateway } from './server.ts'
+
+/**
+ * `npm start`: the gateway from environment settings. A bad setting prints one line naming it
+ * and exits 2; SIGTERM or SIGINT drain in-flight requests (up to SHUTDOWN_DRAIN_MS) and exit 0.
+ */
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig(process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`drive-gateway: ${error.message}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+  const logger = createLogger(config.logLevel)
+  let gateway
+  try {
+    gateway = await startGateway(config, { logger })
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    process.stderr.write(`drive-gateway: cannot listen: ${e.code ?? ''} ${e.message}\n`)
+    process.exit(1)
+  }
+  const stop = (signal: string) => {
+    logger.info('shutting down', { signal, drain_ms: config.shutdownDrainMs })
+    gateway.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) })
+        process.exit(1)
+      }
+    )
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+}
+
+await main()

@@ -1,0 +1,101 @@
+/**
+ * The gateway's own errors, made only when there is no upstream response to pass on. Bodies use
+ * the Drive shape so clients parse them like any Drive error; `domain: "gateway"` tells them apart.
+ */
+export const GATEWAY_ERRORS = {
+  UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream sent no response headers in time' },
+  UPSTREAM_UNREACHABLE: { status: 502, message: 'The upstream could not be reached' },
+  UPSTREAM_BAD_RESPONSE: {
+    status: 502,
+    message: 'The upstream sent a response that is not valid HTTP',
+  },
+  REQUEST_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is larger than this gateway accepts',
+  },
+  INVALID_PATH: { status: 400, message: 'The request target is not a valid origin-form path' },
+} as const
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS
+
+export const GATEWAY_ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(GATEWAY_ERRORS))
+
+/** A failure the gateway answers itself; `cause` keeps the transport error for the log. */
+export class GatewayError extends Error {
+  override name = 'GatewayError'
+  readonly code: GatewayErrorCode
+  readonly status: number
+  constructor(code: GatewayErrorCode, options?: { cause?: unknown; detail?: string }) {
+    super(options?.detail ?? GATEWAY_ERRORS[code].message, { cause: options?.cause })
+    this.code = code
+    this.status = GATEWAY_ERRORS[code].status
+  }
+}
+
+export function gatewayErrorBody(code: GatewayErrorCode): Buffer {
+  return Buffer.from(
+    JSON.stringify({ domain: 'gateway', code, message: GATEWAY_ERRORS[code].message })
+  )
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+])
+const BAD_RESPONSE = new Set([
+  'HPE_INVALID_CONSTANT',
+  'HPE_INVALID_STATUS',
+  'HPE_INVALID_HEADER_TOKEN',
+  'HPE_INVALID_CHUNK_SIZE',
+  'HPE_UNEXPECTED_CONTENT_LENGTH',
+  'UND_ERR_INFO',
+  'UND_ERR_RESPONSE_STATUS_CODE',
+  'UND_ERR_HEADERS_OVERFLOW',
+])
+
+function errorCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined
+  const code = e?.code ?? e?.cause?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+/** Maps a transport error from undici to the catalog; undici's parser errors are bad responses. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error
+  const code = errorCode(error)
+  if (code === 'UND_ERR_HEADERS_TIMEOUT')
+    return new GatewayError('UPSTREAM_TIMEOUT', { cause: error })
+  if (code !== undefined && BAD_RESPONSE.has(code)) {
+    return new GatewayError('UPSTREAM_BAD_RESPONSE', { cause: error })
+  }
+  if (code?.startsWith('HPE_')) return new GatewayError('UPSTREAM_BAD_RESPONSE', { cause: error })
+  if (code !== undefined && UNREACHABLE.has(code)) {
+    return new GatewayError('UPSTREAM_UNREACHABLE', { cause: error })
+  }
+  return new GatewayError('UPSTREAM_UNREACHABLE', { cause: error })
+}
+
+// Failures of the connection itself: the request had not been written, so sending it again
+// cannot repeat anything the upstream saw.
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
+
+/** Errors after which a GET or HEAD may be sent again: no byte reached the upstream. */
+export function isRetriableConnectError(error: unknown): boolean {
+  const code = errorCode(error)
+  return code !== undefined && CONNECT_FAILURES.has(code)
+}

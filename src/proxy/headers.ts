@@ -1,0 +1,102 @@
+// Hop-by-hop headers: RFC 9110 §7.6.1 (Connection and the fields it names), plus the fields
+// that only ever describe one connection (RFC 9112 §6.1 Transfer-Encoding, RFC 9110 §7.8
+// Upgrade, RFC 9110 §10.1.4 TE, RFC 9110 §6.6.2 Trailer, proxy-authentication of RFC 9110 §11.7).
+// `Host` is replaced with the upstream's own (RFC 9110 §7.2).
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+])
+
+/** Field names listed in `Connection` headers, lower-cased (RFC 9110 §7.6.1). */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> {
+  const tokens = new Set<string>()
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue
+    for (const token of rawHeaders[i + 1]!.split(',')) {
+      const name = token.trim().toLowerCase()
+      if (name) tokens.add(name)
+    }
+  }
+  return tokens
+}
+
+/**
+ * Removes hop-by-hop fields, and those named in `Connection`, keeping every other field in its
+ * order and with its repeats. Pure: returns a new flat `[name, value, …]` array.
+ */
+export function stripHopByHop(
+  rawHeaders: readonly string[],
+  alsoDrop?: ReadonlySet<string>
+): string[] {
+  const named = connectionTokens(rawHeaders)
+  const kept: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || alsoDrop?.has(lower)) continue
+    kept.push(name, rawHeaders[i + 1]!)
+  }
+  return kept
+}
+
+export interface ForwardingContext {
+  /** The client's address as the socket saw it. */
+  readonly clientAddress: string | undefined
+  /** `http` or `https`: what the client used to reach the gateway. */
+  readonly protocol: string
+  readonly requestId: string
+}
+
+// The client's Host and the forwarding fields are rebuilt below; Connection tokens are stripped
+// first so a client cannot name our own X-Forwarded-* or X-Request-Id for removal.
+const REBUILT_REQUEST_HEADERS: ReadonlySet<string> = new Set(['host', 'x-request-id'])
+
+/**
+ * The header list sent upstream: the client's end-to-end fields in order, then `X-Forwarded-For`
+ * (appended to any the client sent), `-Proto`, `-Host` and `X-Request-Id`. Undici sets `Host`
+ * from the upstream origin. Forwarded values are passed on, never trusted for a decision.
+ */
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  ctx: ForwardingContext
+): string[] {
+  const named = connectionTokens(rawHeaders)
+  const out: string[] = []
+  const forwardedFor: string[] = []
+  let host: string | undefined
+  let proto: string | undefined
+  let forwardedHost: string | undefined
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    const value = rawHeaders[i + 1]!
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower)) continue
+    if (lower === 'host') host = value
+    else if (lower === 'x-forwarded-for') forwardedFor.push(value)
+    else if (lower === 'x-forwarded-proto') proto ??= value
+    else if (lower === 'x-forwarded-host') forwardedHost ??= value
+    else if (!REBUILT_REQUEST_HEADERS.has(lower)) out.push(name, value)
+  }
+  if (ctx.clientAddress) forwardedFor.push(ctx.clientAddress)
+  if (forwardedFor.length > 0) out.push('x-forwarded-for', forwardedFor.join(', '))
+  out.push('x-forwarded-proto', proto ?? ctx.protocol)
+  const hostValue = forwardedHost ?? host
+  if (hostValue) out.push('x-forwarded-host', hostValue)
+  out.push('x-request-id', ctx.requestId)
+  return out
+}
+
+export function findHeader(rawHeaders: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === name) return rawHeaders[i + 1]
+  }
+  return undefined
+}

@@ -1,0 +1,132 @@
+import type { Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import type { Hono } from 'hono'
+import { EnvHttpProxyAgent } from 'undici'
+import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
+import type { Config } from './config/types.ts'
+import { Readiness } from './lifecycle/readiness.ts'
+import type { Logger } from './logging/logger.ts'
+import { createMetricsRegistry, type MetricsRegistry } from './metrics/registry.ts'
+
+export interface GatewayOptions {
+  readonly logger: Logger
+  readonly metrics?: MetricsRegistry
+  readonly tracing?: TracingHooks
+  readonly cache?: CacheHooks
+}
+
+export interface RunningGateway {
+  readonly url: string
+  readonly adminUrl: string
+  readonly metrics: MetricsRegistry
+  readonly readiness: Readiness
+  /** Stops accepting, lets in-flight requests finish up to `drainMs`, then closes everything. */
+  shutdown(drainMs?: number): Promise<void>
+}
+
+// Node's reasons for refusing a request before it reaches a handler, as bounded label values.
+function rejectReason(code: string | undefined): string {
+  if (code === 'HPE_HEADER_OVERFLOW') return 'header_too_large'
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout'
+  return 'bad_request'
+}
+
+function listen(app: Hono<any>, host: string, port: number, tune?: (server: Server) => void) {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  const server = createAdaptorServer({ fetch: app.fetch, autoCleanupIncoming: false }) as Server
+  tune?.(server)
+  return new Promise<Server>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve(server)
+    })
+  })
+}
+
+function urlOf(server: Server): string {
+  const { address, port, family } = server.address() as AddressInfo
+  const host = family === 'IPv6' ? `[${address}]` : address
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
+}
+
+/** Starts the proxy and admin listeners for a loaded config. */
+export async function startGateway(
+  config: Config,
+  options: GatewayOptions
+): Promise<RunningGateway> {
+  const { logger } = options
+  const metrics = options.metrics ?? createMetricsRegistry()
+  const readiness = new Readiness()
+  // Honours HTTP(S)_PROXY and NO_PROXY for egress; one keep-alive pool per upstream origin.
+  const dispatcher = new EnvHttpProxyAgent({
+    connections: config.upstreamConnections,
+    keepAliveTimeout: 60_000,
+    headersTimeout: config.upstreamTimeoutMs,
+    bodyTimeout: config.upstreamBodyTimeoutMs,
+  })
+  const { proxy, admin } = createApp(config, {
+    dispatcher,
+    metrics,
+    logger,
+    readiness,
+    tracing: options.tracing,
+    cache: options.cache,
+  })
+  const sockets = new Set<Socket>()
+  const proxyServer = await listen(proxy, config.host, config.port, (server) => {
+    // Uploads of many GiB stream for a long time: no whole-request deadline, but headers must
+    // arrive promptly, and idle keep-alive connections outlive typical client pools.
+    server.requestTimeout = 0
+    server.headersTimeout = 60_000
+    server.keepAliveTimeout = 65_000
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+    })
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      const reason = rejectReason(error.code)
+      metrics.metrics.rejectedRequests.inc({ reason })
+      if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+        const status =
+          reason === 'header_too_large'
+            ? '431 Request Header Fields Too Large'
+            : reason === 'timeout'
+              ? '408 Request Timeout'
+              : '400 Bad Request'
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+      } else {
+        socket.destroy()
+      }
+    })
+  })
+  const adminServer = await listen(admin, config.adminHost, config.adminPort)
+  readiness.markReady()
+  logger.info('listening', { proxy: urlOf(proxyServer), admin: urlOf(adminServer) })
+
+  let shuttingDown: Promise<void> | undefined
+  return {
+    url: urlOf(proxyServer),
+    adminUrl: urlOf(adminServer),
+    metrics,
+    readiness,
+    shutdown(drainMs = config.shutdownDrainMs) {
+      shuttingDown ??= (async () => {
+        readiness.markDraining()
+        const closed = new Promise<void>((resolve) => proxyServer.close(() => resolve()))
+        proxyServer.closeIdleConnections()
+        const deadline = setTimeout(() => {
+          logger.warn('drain deadline reached', { open_connections: sockets.size })
+          proxyServer.closeAllConnections()
+        }, drainMs)
+        await closed
+        clearTimeout(deadline)
+        await new Promise<void>((resolve) => adminServer.close(() => resolve()))
+        adminServer.closeAllConnections()
+        await dispatcher.close().catch(() => dispatcher.destroy())
+      })()
+      return shuttingDown
+    },
+  }
+}
