@@ -1,7 +1,8 @@
 import type { Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
-import type { Hono } from 'hono'
+
+type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch']
 import { EnvHttpProxyAgent } from 'undici'
 import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
 import type { Config } from './config/types.ts'
@@ -32,8 +33,12 @@ function rejectReason(code: string | undefined): string {
   return 'bad_request'
 }
 
-function listen(app: Hono<any>, host: string, port: number, tune?: (server: Server) => void) {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
+function listen(
+  app: { fetch: FetchCallback },
+  host: string,
+  port: number,
+  tune?: (server: Server) => void
+) {
   const server = createAdaptorServer({ fetch: app.fetch, autoCleanupIncoming: false }) as Server
   tune?.(server)
   return new Promise<Server>((resolve, reject) => {

@@ -34,7 +34,7 @@ export function validateRoute(entry: unknown, at: string): RouteDefinition {
   try {
     params = parseTemplate(e.template).flatMap((s) => ('param' in s ? [s.param] : []))
   } catch (error) {
-    throw new Error(`${at}.template: ${(error as Error).message}`)
+    throw new Error(`${at}.template: ${(error as Error).message}`, { cause: error })
   }
   if (!KINDS.includes(e.kind as RouteKind)) {
     throw new Error(`${at}.kind: expected one of ${KINDS.join(', ')}`)
