@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config/index.ts'
 import { createLogger } from './logging/logger.ts'
-import { startGateway } from './server.ts'
+import { startFromConfig } from './bootstrap.ts'
 
 /**
  * `npm start`: the gateway from environment settings. A bad setting prints one line naming it
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel)
   let gateway
   try {
-    gateway = await startGateway(config, { logger })
+    gateway = await startFromConfig(config, { logger })
   } catch (error) {
     const e = error as NodeJS.ErrnoException
     process.stderr.write(`drive-gateway: cannot listen: ${e.code ?? ''} ${e.message}\n`)

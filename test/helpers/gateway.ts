@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { startFromConfig } from '../../src/bootstrap.ts'
+import { loadConfig } from '../../src/config/index.ts'
+import { createLogger } from '../../src/logging/logger.ts'
+import type { RunningGateway } from '../../src/server.ts'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const NODE = process.execPath
+
+export interface TestGateway {
+  readonly url: string
+  readonly adminUrl: string
+  readonly gateway: RunningGateway
+  /** Parsed JSON log lines written so far. */
+  readonly logs: Record<string, unknown>[]
+  /** The text exposition of `/metrics`, scraped over HTTP. */
+  scrape(): Promise<string>
+  close(): Promise<void>
+}
+
+const BASE_ENV = { HOST: '127.0.0.1', PORT: '0', ADMIN_HOST: '127.0.0.1', ADMIN_PORT: '0' }
+
+/** Starts a real gateway (both listeners on port 0) in this process, as `npm start` would. */
+export async function startTestGateway(env: Record<string, string>): Promise<TestGateway> {
+  const config = loadConfig({ ...BASE_ENV, ...env })
+  const logs: Record<string, unknown>[] = []
+  const logger = createLogger(config.logLevel, (line) => logs.push(JSON.parse(line)))
+  const gateway = await startFromConfig(config, { logger })
+  return {
+    url: gateway.url,
+    adminUrl: gateway.adminUrl,
+    gateway,
+    logs,
+    async scrape() {
+      const res = await fetch(`${gateway.adminUrl}/metrics`)
+      return res.text()
+    },
+    close: () => gateway.shutdown(1_000),
+  }
+}
+
+export interface GatewayProcess {
+  readonly url: string
+  readonly adminUrl: string
+  readonly child: ChildProcess
+  readonly stdout: string[]
+  readonly stderr: string[]
+  /** The process's resident set size in bytes, read from /proc. */
+  rss(): number
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/**
+ * Starts `node src/main.ts` as a child process, as `npm start` does, and waits for its
+ * `listening` line. For tests that measure the gateway's own memory or send it signals.
+ */
+export function spawnGateway(
+  env: Record<string, string>,
+  { timeoutMs = 15_000 } = {}
+): Promise<GatewayProcess> {
+  const child = spawn(NODE, ['src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...BASE_ENV, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code))
+  )
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`gateway did not start: ${stderr.join('')}`))
+    }, timeoutMs)
+    let buffered = ''
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffered += d
+      let nl
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl)
+        buffered = buffered.slice(nl + 1)
+        stdout.push(line)
+        if (!line.includes('"listening"')) continue
+        clearTimeout(timer)
+        const { proxy, admin } = JSON.parse(line) as { proxy: string; admin: string }
+        resolve({
+          url: proxy,
+          adminUrl: admin,
+          child,
+          stdout,
+          stderr,
+          exited,
+          rss: () => readRss(child.pid!),
+          async stop(signal = 'SIGTERM') {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+            return exited
+          },
+        })
+      }
+    })
+    exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`gateway exited with ${code}: ${stderr.join('')}`))
+    })
+  })
+}
+
+function readRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)
+  return kb ? Number(kb[1]) * 1024 : NaN
+}
