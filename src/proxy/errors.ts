@@ -77,7 +77,10 @@ export function toGatewayError(error: unknown): GatewayError {
   if (code !== undefined && BAD_RESPONSE.has(code)) {
     return new GatewayError('UPSTREAM_BAD_RESPONSE', { cause: error })
   }
-  if (code?.startsWith('HPE_')) return new GatewayError('UPSTREAM_BAD_RESPONSE', { cause: error })
+  // Undici's HTTPParserError carries no code, only its name: the response was not valid HTTP.
+  if (code?.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') {
+    return new GatewayError('UPSTREAM_BAD_RESPONSE', { cause: error })
+  }
   if (code !== undefined && UNREACHABLE.has(code)) {
     return new GatewayError('UPSTREAM_UNREACHABLE', { cause: error })
   }

@@ -1,0 +1,115 @@
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface Origin {
+  readonly url: string
+  readonly port: number
+  /** Requests as the origin saw them: method, url, raw headers. */
+  readonly seen: { method: string; url: string; rawHeaders: string[] }[]
+  close(): Promise<void>
+}
+
+/** A real `node:http` upstream on port 0 with a test-defined handler. */
+export async function startOrigin(
+  handler: (req: IncomingMessage, res: ServerResponse) => void
+): Promise<Origin> {
+  const seen: Origin['seen'] = []
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url!, rawHeaders: req.rawHeaders })
+    handler(req, res)
+  })
+  server.keepAliveTimeout = 65_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+export interface RawResponse {
+  status: number
+  statusMessage: string
+  rawHeaders: string[]
+  body: Buffer
+  /** True when the body ended cleanly, false when the connection broke mid-body. */
+  complete: boolean
+}
+
+/** A plain `node:http` client: keeps the reason phrase, raw headers and exact body bytes. */
+export function rawRequest(
+  url: string,
+  options: {
+    method?: string
+    headers?: Record<string, string> | string[]
+    body?: Buffer | string
+  } = {}
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        const done = (complete: boolean) =>
+          resolve({
+            status: res.statusCode!,
+            statusMessage: res.statusMessage!,
+            rawHeaders: res.rawHeaders,
+            body: Buffer.concat(chunks),
+            complete,
+          })
+        res.on('end', () => done(res.complete))
+        res.on('error', () => done(false))
+        res.on('aborted', () => done(false))
+      }
+    )
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+/** Header pairs without the ones every hop adds (connection management, our own). */
+export function endToEndHeaders(rawHeaders: string[], drop: string[] = []): string[][] {
+  const skip = new Set([
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'x-request-id',
+    'x-cache-status',
+    'age',
+    ...drop,
+  ])
+  const pairs: string[][] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (!skip.has(rawHeaders[i]!.toLowerCase())) pairs.push([rawHeaders[i]!, rawHeaders[i + 1]!])
+  }
+  return pairs
+}
+
+/** Sums the samples of `name` whose labels include `labels` (0 when there are none). */
+export function sampleValue(
+  exposition: string,
+  name: string,
+  labels: Record<string, string> = {}
+): number {
+  let sum = 0
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue
+    const all = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))
+    if (all) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return sum
+}
+
+/** The number of series of `name` in an exposition. */
+export function seriesCount(exposition: string, name: string): number {
+  return exposition.split('\n').filter((line) => line.startsWith(name + '{')).length
+}
