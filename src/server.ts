@@ -1,6 +1,9 @@
 import type { Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+
+const ALREADY_SENT_HEADER = 'x-hono-already-sent'
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch']
 import { EnvHttpProxyAgent } from 'undici'
@@ -39,7 +42,15 @@ function listen(
   port: number,
   tune?: (server: Server) => void
 ) {
-  const server = createAdaptorServer({ fetch: app.fetch, autoCleanupIncoming: false }) as Server
+  // Hono answers HEAD by running the GET route and wrapping its response in a new one, which
+  // loses node-server's "already sent" marker; give the marker back so nothing is written twice.
+  const fetch: FetchCallback = async (request, env) => {
+    const response = (await app.fetch(request, env)) as Response
+    return request.method === 'HEAD' && response.headers.has(ALREADY_SENT_HEADER)
+      ? RESPONSE_ALREADY_SENT
+      : response
+  }
+  const server = createAdaptorServer({ fetch, autoCleanupIncoming: false }) as Server
   tune?.(server)
   return new Promise<Server>((resolve, reject) => {
     server.once('error', reject)

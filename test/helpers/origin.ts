@@ -51,10 +51,25 @@ export function rawRequest(
     body?: Buffer | string
   } = {}
 ): Promise<RawResponse> {
+  const target = new URL(url)
+  // The path is taken as written: new URL would resolve the `..` segments a test means to send.
+  const path = url.slice(url.indexOf('/', url.indexOf('//') + 2))
+  // Node adds no Host when headers are a raw array, and HTTP/1.1 without Host is a 400.
+  const raw = Array.isArray(options.headers) ? options.headers : undefined
+  const headers =
+    raw && !raw.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'host')
+      ? ['Host', target.host, ...raw]
+      : options.headers
   return new Promise((resolve, reject) => {
     const req = request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      {
+        host: target.hostname,
+        port: target.port,
+        path,
+        method: options.method ?? 'GET',
+        headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
