@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const stop = (signal: string) => {
-    logger.info('shutting down', { signal, drain_ms: config.shutdownDrainMs })
+    logger.notice('shutting down', { signal, drain_ms: config.shutdownDrainMs })
     gateway.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -119,7 +119,7 @@ export async function startGateway(
   })
   const adminServer = await listen(admin, config.adminHost, config.adminPort)
   readiness.markReady()
-  logger.info('listening', { proxy: urlOf(proxyServer), admin: urlOf(adminServer) })
+  logger.notice('listening', { proxy: urlOf(proxyServer), admin: urlOf(adminServer) })
 
   let shuttingDown: Promise<void> | undefined
   return {
@@ -131,6 +131,9 @@ export async function startGateway(
       shuttingDown ??= (async () => {
         readiness.markDraining()
         const closed = new Promise<void>((resolve) => proxyServer.close(() => resolve()))
+        // Keep-alive connections become idle as their last response ends: close them as they do,
+        // so the drain ends when the work does, not at the deadline.
+        const sweeper = setInterval(() => proxyServer.closeIdleConnections(), 50)
         proxyServer.closeIdleConnections()
         const deadline = setTimeout(() => {
           logger.warn('drain deadline reached', { open_connections: sockets.size })
@@ -138,6 +141,7 @@ export async function startGateway(
         }, drainMs)
         await closed
         clearTimeout(deadline)
+        clearInterval(sweeper)
         await new Promise<void>((resolve) => adminServer.close(() => resolve()))
         adminServer.closeAllConnections()
         await dispatcher.close().catch(() => dispatcher.destroy())

@@ -9,6 +9,8 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
+  /** Lifecycle lines (listening, shutting down) that tools wait for, whatever LOG_LEVEL says. */
+  notice(msg: string, fields?: LogFields): void
 }
 
 /**
@@ -20,11 +22,18 @@ export function createLogger(
   write: (line: string) => void = (line) => process.stdout.write(line)
 ): Logger {
   const min = LEVELS[level]
-  const log = (lvl: LogLevel) => (msg: string, fields?: LogFields) => {
-    if (LEVELS[lvl] < min) return
+  const line = (lvl: LogLevel, msg: string, fields?: LogFields) =>
     write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }) + '\n')
+  const log = (lvl: LogLevel) => (msg: string, fields?: LogFields) => {
+    if (LEVELS[lvl] >= min) line(lvl, msg, fields)
   }
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    notice: (msg, fields) => line('info', msg, fields),
+  }
 }
 
 /** A logger that drops everything, for tests and benchmarks that do not read logs. */

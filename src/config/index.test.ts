@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './index.ts'
+
+const base = { UPSTREAM_URL: 'https://apis.example.com/r/API/drive/rl/24101/v2/' }
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.port).toBe(8080)
+    expect(config.adminHost).toBe('0.0.0.0')
+    expect(config.adminPort).toBe(9464)
+    expect(config.upstreamTimeoutMs).toBe(35_000)
+    expect(config.upstreamBodyTimeoutMs).toBe(300_000)
+    expect(config.upstreamConnections).toBe(128)
+    expect(config.upstreamRetries).toBe(1)
+    expect(config.maxRequestBytes).toBeUndefined()
+    expect(config.shutdownDrainMs).toBe(25_000)
+    expect(config.redis).toMatchObject({ url: undefined, mode: 'standalone', keyPrefix: 'dgw:' })
+    expect(config.cache).toMatchObject({
+      enabled: true,
+      ttlSeconds: 60,
+      staleSeconds: 30,
+      maxEntryBytes: 1_048_576,
+      memoryMaxBytes: 67_108_864,
+      storeTimeoutMs: 50,
+      breakerFailures: 5,
+      breakerCooldownMs: 5_000,
+    })
+    expect([...config.cache.statuses]).toEqual([200])
+    expect(config.errorCodeLabelCap).toBe(100)
+    expect(config.logPaths).toBe('template')
+    expect(config.upstreams.get('default')).toEqual({
+      name: 'default',
+      origin: 'https://apis.example.com',
+      basePath: '/r/API/drive/rl/24101/v2',
+      address: 'apis.example.com',
+    })
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(Object.isFrozen(config.cache)).toBe(true)
+  })
+
+  it('reads UPSTREAMS and lets built-in routes use the file host when it is named', () => {
+    const config = loadConfig({
+      ...base,
+      UPSTREAMS: 'files=https://file.example.com/drive/rl/1/v2',
+    })
+    expect(config.upstreams.get('files')?.basePath).toBe('/drive/rl/1/v2')
+    const download = config.routes.find((r) => r.template === '/files/{resourceKey}/download')
+    expect(download?.upstream).toBe('files')
+    const without = loadConfig(base).routes.find(
+      (r) => r.template === '/files/{resourceKey}/download'
+    )
+    expect(without?.upstream).toBeUndefined()
+  })
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['UPSTREAM_URL', { UPSTREAM_URL: '' }, /^UPSTREAM_URL="": expected/],
+    [
+      'UPSTREAM_URL',
+      { UPSTREAM_URL: 'ftp://x' },
+      /^UPSTREAM_URL="ftp:\/\/x": expected an absolute URL/,
+    ],
+    ['UPSTREAM_URL', { UPSTREAM_URL: 'https://u:p@x/' }, /without query, fragment or credentials/],
+    ['PORT', { ...base, PORT: '80a' }, /^PORT="80a": expected a whole number from 0 to 65535$/],
+    ['ADMIN_PORT', { ...base, ADMIN_PORT: '70000' }, /^ADMIN_PORT=/],
+    ['UPSTREAM_TIMEOUT_MS', { ...base, UPSTREAM_TIMEOUT_MS: '-1' }, /^UPSTREAM_TIMEOUT_MS=/],
+    ['UPSTREAMS', { ...base, UPSTREAMS: 'files' }, /^UPSTREAMS="files": expected name=url pairs/],
+    ['CACHE', { ...base, CACHE: 'maybe' }, /^CACHE="maybe": expected one of on, off$/],
+    ['CACHE_STATUSES', { ...base, CACHE_STATUSES: '200,404' }, /^CACHE_STATUSES=.*200 and 203/],
+    ['REDIS_URL', { ...base, REDIS_URL: 'http://x' }, /^REDIS_URL=/],
+    ['REDIS_NODES', { ...base, REDIS_MODE: 'cluster' }, /^REDIS_NODES=/],
+    [
+      'REDIS_NODES',
+      { ...base, REDIS_MODE: 'cluster', REDIS_NODES: 'a:1,b' },
+      /^REDIS_NODES="a:1,b"/,
+    ],
+    [
+      'REDIS_SENTINEL_NAME',
+      { ...base, REDIS_MODE: 'sentinel', REDIS_NODES: 'a:26379' },
+      /^REDIS_SENTINEL_NAME=/,
+    ],
+    ['LOG_LEVEL', { ...base, LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud"/],
+    [
+      'ROUTES_FILE',
+      { ...base, ROUTES_FILE: '/nonexistent.yaml' },
+      /^ROUTES_FILE="\/nonexistent.yaml"/,
+    ],
+    ['ERROR_CODE_LABEL_CAP', { ...base, ERROR_CODE_LABEL_CAP: '0' }, /^ERROR_CODE_LABEL_CAP=/],
+  ]
+  for (const [name, env, message] of bad) {
+    it(`rejects a bad ${name} with one line naming it`, () => {
+      let error: unknown
+      try {
+        loadConfig(env)
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as Error).message).toMatch(message)
+      expect((error as Error).message).not.toContain('\n')
+    })
+  }
+})
