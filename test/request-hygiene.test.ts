@@ -227,3 +227,50 @@ describe('methods and bodies', () => {
     }
   })
 })
+
+describe('requests Node refuses before routing', () => {
+  it('a header block over the limit → 431 and counted as header_too_large', async () => {
+    const labels = { reason: 'header_too_large' }
+    const before = sampleValue(await gw.scrape(), 'drive_gateway_rejected_requests_total', labels)
+    const res = await rawRequest(`${gw.url}/files/abc`, {
+      headers: { 'x-big': 'x'.repeat(20_000) },
+    }).catch((error: Error) => error)
+    if (!(res instanceof Error)) expect(res.status).toBe(431)
+    const after = sampleValue(await gw.scrape(), 'drive_gateway_rejected_requests_total', labels)
+    expect(after - before).toBe(1)
+  })
+})
+
+describe('admin endpoints', () => {
+  it('/healthz answers 200 and /readyz 200 while serving', async () => {
+    expect((await fetch(`${gw.adminUrl}/healthz`)).status).toBe(200)
+    expect((await fetch(`${gw.adminUrl}/readyz`)).status).toBe(200)
+  })
+})
+
+describe('a response body that stalls', () => {
+  it('is cut after UPSTREAM_BODY_TIMEOUT_MS of silence and counted as an upstream abort', async () => {
+    const gateway = await startTestGateway({
+      UPSTREAM_URL: sim.url,
+      CACHE: 'off',
+      UPSTREAM_BODY_TIMEOUT_MS: '200',
+    })
+    try {
+      const labels = { http_route: '/files/{resourceKey}/download', side: 'upstream' }
+      const res = await rawRequest(`${gateway.url}/files/abc/download?size=1048576`, {
+        headers: {
+          'x-sim-fault': 'slow-body',
+          'x-sim-chunk-delay-ms': '1000',
+          'x-sim-chunk-bytes': '100000',
+        },
+      })
+      expect(res.status).toBe(200)
+      expect(res.complete).toBe(false)
+      expect(
+        sampleValue(await gateway.scrape(), 'drive_gateway_aborted_responses_total', labels)
+      ).toBe(1)
+    } finally {
+      await gateway.close()
+    }
+  })
+})

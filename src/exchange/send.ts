@@ -79,6 +79,9 @@ export function sendReply(res: ServerResponse, reply: Reply, exchange: Exchange)
     res.end(body ?? undefined)
     return
   }
+  // Send the head now: the client learns the status as soon as the upstream sent it, and a body
+  // that then breaks reaches the client as a cut body, not as a connection with no response.
+  res.flushHeaders()
   pipeBody(res, body, reply, exchange)
 }
 
