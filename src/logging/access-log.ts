@@ -12,12 +12,24 @@ export interface AccessLogOptions {
   readonly traceIdsOf?: (exchange: Exchange) => { trace_id?: string; span_id?: string } | undefined
 }
 
+/** The transport error behind a gateway-made reply (`connect ECONNREFUSED …`), for operators. */
+function transportCause(error: Error | undefined): string | undefined {
+  const cause = error?.cause
+  if (cause === undefined) return undefined
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
 /** One access-log line per request, written when its response has ended. */
 export function accessLogStage({
   logger,
   logPaths,
   traceIdsOf,
 }: AccessLogOptions): MiddlewareHandler<GatewayEnv> {
+  // At LOG_LEVEL=warn or above no access line is written: do not pay for building one.
+  if (!logger.enabled('info'))
+    return async function accessLog(_c, next) {
+      await next()
+    }
   return async function accessLog(c, next) {
     const exchange = c.var.exchange
     exchange.onDone((outcome) => {
@@ -31,9 +43,7 @@ export function accessLogStage({
         cache_status: exchange.cacheStatus,
         duration_ms: Math.round(outcome.durationSeconds * 1e6) / 1e3,
         aborted_by: outcome.abortedBy,
-        gateway_error: exchange.gatewayError?.cause
-          ? String((exchange.gatewayError.cause as Error).message ?? exchange.gatewayError.cause)
-          : undefined,
+        upstream_error: transportCause(exchange.gatewayError),
         ...traceIdsOf?.(exchange),
       })
     })

@@ -11,6 +11,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void
   /** Lifecycle lines (listening, shutting down) that tools wait for, whatever LOG_LEVEL says. */
   notice(msg: string, fields?: LogFields): void
+  /** Whether lines of this level are written, so callers can skip building them. */
+  enabled(level: LogLevel): boolean
 }
 
 /**
@@ -33,6 +35,7 @@ export function createLogger(
     warn: log('warn'),
     error: log('error'),
     notice: (msg, fields) => line('info', msg, fields),
+    enabled: (lvl) => LEVELS[lvl] >= min,
   }
 }
 
