@@ -1,0 +1,156 @@
+/**
+ * Kubernetes manifests for running the gateway as a native sidecar next to an application,
+ * built with kubernetes-models so `.validate()` checks them against the API schemas.
+ * `deploy/generate.ts` writes them to `deploy/kubernetes/*.yaml`.
+ */
+
+import { Deployment } from 'kubernetes-models/apps/v1'
+import { Secret } from 'kubernetes-models/v1'
+import type { IContainer, IProbe } from 'kubernetes-models/v1'
+import {
+  PodMonitor,
+  PrometheusRule,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
+import { buildRuleGroups, type RuleGroup } from '../prometheus/rules.ts'
+
+export const NAMES = {
+  app: 'example-app',
+  sidecar: 'drive-gateway',
+  secret: 'drive-gateway',
+  /** The PodMonitor's name: Prometheus sets `job="<namespace>/drive-gateway"` from it. */
+  monitor: 'drive-gateway',
+  image: 'drive-gateway:0.1.0',
+} as const
+
+/** Pods carrying this label get scraped by the PodMonitor, whatever app they belong to. */
+export const SIDECAR_LABEL = { 'drive-gateway.io/sidecar': 'enabled' } as const
+
+/**
+ * kube-prometheus-stack selects PodMonitors and PrometheusRules by its Helm release label;
+ * change it to match `podMonitorSelector` / `ruleSelector` of your Prometheus.
+ */
+export const PROMETHEUS_SELECTOR_LABEL = { release: 'kube-prometheus-stack' } as const
+
+export const PORTS = { proxy: 8080, metrics: 9464 } as const
+
+/** `SHUTDOWN_DRAIN_MS` plus the time the app needs to stop before the sidecar is signalled. */
+const DRAIN_MS = 25_000
+const GRACE_SECONDS = 60
+
+function httpProbe(path: string, periodSeconds: number, failureThreshold: number): IProbe {
+  return { httpGet: { path, port: 'metrics' }, periodSeconds, failureThreshold, timeoutSeconds: 2 }
+}
+
+const secretEnv = (name: string, key: string, optional = false) => ({
+  name,
+  valueFrom: { secretKeyRef: { name: NAMES.secret, key, optional } },
+})
+
+/**
+ * The sidecar: an init container with `restartPolicy: Always` (GA in Kubernetes 1.33), so it
+ * starts before the app, stays up while the app runs, and stops after it. The app container
+ * starts only once the startup probe passes, so its first Drive call already has a proxy.
+ */
+export function sidecarContainer(): IContainer {
+  return {
+    name: NAMES.sidecar,
+    image: NAMES.image,
+    restartPolicy: 'Always',
+    ports: [
+      { name: 'proxy', containerPort: PORTS.proxy },
+      { name: 'metrics', containerPort: PORTS.metrics },
+    ],
+    env: [
+      // API 2.0 base URL; downloads answer 302 to the file host, which the app reaches directly.
+      { name: 'UPSTREAM_URL', value: 'https://www.worksapis.com/v1.0' },
+      // The proxy listener serves its own pod only; the admin port is scraped from outside.
+      { name: 'HOST', value: '127.0.0.1' },
+      { name: 'PORT', value: String(PORTS.proxy) },
+      { name: 'ADMIN_HOST', value: '0.0.0.0' },
+      { name: 'ADMIN_PORT', value: String(PORTS.metrics) },
+      { name: 'SHUTDOWN_DRAIN_MS', value: String(DRAIN_MS) },
+      secretEnv('REDIS_URL', 'redis-url'),
+      // Replicas sharing one Redis need the same key secret to share entries.
+      secretEnv('CACHE_KEY_SECRET', 'cache-key-secret'),
+      secretEnv('ADMIN_TOKEN', 'admin-token', true),
+      { name: 'OTEL_SERVICE_NAME', value: 'drive-gateway' },
+      { name: 'OTEL_METRICS_EXPORTER', value: 'none' },
+    ],
+    // Liveness and startup use /healthz, which depends on nothing outside the process, so a
+    // Drive or Redis outage never restarts the sidecar. /readyz turns 503 while draining.
+    startupProbe: httpProbe('/healthz', 1, 30),
+    readinessProbe: httpProbe('/readyz', 5, 2),
+    livenessProbe: httpProbe('/healthz', 10, 3),
+    resources: {
+      requests: { cpu: '100m', memory: '128Mi' },
+      // CACHE_MEMORY_MAX_BYTES (64 MiB) is unused with Redis; this leaves room for bodies.
+      limits: { memory: '256Mi' },
+    },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+  }
+}
+
+export function deployment(): Deployment {
+  const labels = { 'app.kubernetes.io/name': NAMES.app, ...SIDECAR_LABEL }
+  return new Deployment({
+    metadata: { name: NAMES.app, labels: { 'app.kubernetes.io/name': NAMES.app } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { 'app.kubernetes.io/name': NAMES.app } },
+      template: {
+        metadata: { labels },
+        spec: {
+          terminationGracePeriodSeconds: GRACE_SECONDS,
+          securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+          initContainers: [sidecarContainer()],
+          containers: [
+            {
+              name: NAMES.app,
+              image: 'registry.example.com/example-app:1.0.0',
+              env: [
+                // The app talks plain HTTP to the sidecar, which holds the TLS connections.
+                { name: 'DRIVE_API_BASE_URL', value: `http://127.0.0.1:${PORTS.proxy}` },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  })
+}
+
+/** Placeholders: create the real Secret out of band (sealed-secrets, External Secrets, …). */
+export function secret(): Secret {
+  return new Secret({
+    metadata: { name: NAMES.secret },
+    type: 'Opaque',
+    stringData: {
+      'redis-url': 'rediss://:CHANGE_ME@redis.example.svc:6379/0',
+      'cache-key-secret': 'CHANGE_ME',
+    },
+  })
+}
+
+/** Scrapes every pod that carries the sidecar label, on the container port named `metrics`. */
+export function podMonitor(): PodMonitor {
+  return new PodMonitor({
+    metadata: { name: NAMES.monitor, labels: { ...PROMETHEUS_SELECTOR_LABEL } },
+    spec: {
+      selector: { matchLabels: { ...SIDECAR_LABEL } },
+      podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
+    },
+  })
+}
+
+export function prometheusRule(groups: RuleGroup[] = buildRuleGroups()): PrometheusRule {
+  return new PrometheusRule({
+    metadata: { name: 'drive-gateway', labels: { ...PROMETHEUS_SELECTOR_LABEL } },
+    spec: { groups },
+  })
+}

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parse, parseAllDocuments } from 'yaml'
+import { Deployment } from 'kubernetes-models/apps/v1'
+import { Secret } from 'kubernetes-models/v1'
+import type { IContainer, IProbe } from 'kubernetes-models/v1'
+import {
+  PodMonitor,
+  PrometheusRule,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
+import { RULE_SETTINGS } from '../deploy/prometheus/rules.ts'
+import { ROOT } from './helpers/ops/promql.ts'
+
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string } } & Record<
+  string,
+  never
+>
+
+/** Every object in the committed manifests, revalidated from the YAML as kubectl would read it. */
+function load(file: string): Manifest[] {
+  return parseAllDocuments(readFileSync(ROOT + `deploy/kubernetes/${file}`, 'utf8')).map(
+    (d) => d.toJS() as Manifest
+  )
+}
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  Deployment,
+  Secret,
+  PodMonitor,
+  PrometheusRule,
+}
+
+const all = ['sidecar.yaml', 'podmonitor.yaml', 'prometheus-rule.yaml'].flatMap(load)
+const byKind = (kind: string) => all.filter((m) => m.kind === kind)
+const deployment = byKind('Deployment')[0] as unknown as Deployment
+const pod = deployment.spec!.template.spec!
+const sidecar = pod.initContainers!.find((c) => c.name === 'drive-gateway')!
+
+function probePort(probe: IProbe | undefined): string | number | undefined {
+  return probe?.httpGet?.port
+}
+
+describe('Kubernetes manifests', () => {
+  it('Should validate against the Kubernetes and prometheus-operator schemas', () => {
+    expect(all.map((m) => m.kind).sort()).toEqual(
+      ['Deployment', 'PodMonitor', 'PrometheusRule', 'Secret'].sort()
+    )
+    for (const m of all) new MODELS[m.kind]!(m as never).validate()
+  })
+
+  it('Should reject what the schemas can catch (the validation itself works)', () => {
+    const rule = byKind('PrometheusRule')[0]!
+    const bad = structuredClone(rule) as unknown as {
+      spec: { groups: { rules: { for?: string }[] }[] }
+    }
+    bad.spec.groups[1]!.rules[2]!.for = '5 minutes'
+    expect(() => new PrometheusRule(bad as never).validate()).toThrow(/for/)
+  })
+
+  it('Should run the gateway as a native sidecar: an init container that restarts Always', () => {
+    // The schema accepts any restartPolicy string, so the sidecar shape is checked here.
+    expect(sidecar.restartPolicy).toBe('Always')
+    expect(pod.containers.map((c) => c.name)).not.toContain('drive-gateway')
+    expect(sidecar.startupProbe && sidecar.readinessProbe && sidecar.livenessProbe).toBeTruthy()
+  })
+
+  it('Should probe /healthz and /readyz on the admin port named metrics', () => {
+    const ports = new Map((sidecar.ports ?? []).map((p) => [p.name, p.containerPort]))
+    expect(ports.get('metrics')).toBe(9464)
+    for (const probe of [sidecar.startupProbe, sidecar.readinessProbe, sidecar.livenessProbe]) {
+      expect(ports.has(String(probePort(probe)))).toBe(true)
+    }
+    expect(sidecar.livenessProbe!.httpGet!.path).toBe('/healthz')
+    expect(sidecar.startupProbe!.httpGet!.path).toBe('/healthz')
+    expect(sidecar.readinessProbe!.httpGet!.path).toBe('/readyz')
+  })
+
+  it('Should listen where the probes and the app expect', () => {
+    const env = new Map((sidecar.env ?? []).map((e) => [e.name, e]))
+    expect(env.get('ADMIN_PORT')?.value).toBe('9464')
+    expect(env.get('ADMIN_HOST')?.value).toBe('0.0.0.0')
+    const proxyPort = sidecar.ports!.find((p) => p.name === 'proxy')!.containerPort
+    expect(env.get('PORT')?.value).toBe(String(proxyPort))
+    const app = pod.containers[0] as IContainer
+    const appEnv = (app.env ?? []).map((e) => e.value ?? '')
+    expect(appEnv).toContain(`http://127.0.0.1:${proxyPort}`)
+  })
+
+  it('Should read the Redis URL from a Secret that the manifests define', () => {
+    const redis = sidecar.env!.find((e) => e.name === 'REDIS_URL')!
+    const ref = redis.valueFrom!.secretKeyRef!
+    expect(redis.value).toBeUndefined()
+    const secret = byKind('Secret').find((s) => s.metadata.name === ref.name) as unknown as Secret
+    expect(secret, `no Secret ${ref.name}`).toBeDefined()
+    expect(Object.keys(secret.stringData ?? {})).toContain(ref.key)
+  })
+
+  it('Should run the sidecar locked down', () => {
+    expect(sidecar.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    })
+    expect(sidecar.resources?.limits?.memory).toBeTruthy()
+  })
+
+  it('Should scrape the pods that carry the sidecar, on its metrics port', () => {
+    const monitor = byKind('PodMonitor')[0] as unknown as PodMonitor
+    const podLabels = deployment.spec!.template.metadata!.labels!
+    for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels ?? {})) {
+      expect(podLabels[k], `pod label ${k}`).toBe(v)
+    }
+    const ports = sidecar.ports!.map((p) => p.name)
+    for (const ep of monitor.spec.podMetricsEndpoints ?? []) expect(ports).toContain(ep.port)
+    // Prometheus names the job <namespace>/<PodMonitor name>; the rules select it by regex.
+    expect(`apps/${monitor.metadata!.name}`).toMatch(new RegExp(`^(?:${RULE_SETTINGS.jobRegex})$`))
+  })
+
+  it('Should ship in the PrometheusRule exactly the rule groups promtool tests', () => {
+    const rule = byKind('PrometheusRule')[0] as unknown as PrometheusRule
+    const tested = parse(readFileSync(ROOT + 'deploy/prometheus/rules.yml', 'utf8')) as {
+      groups: unknown
+    }
+    expect(rule.spec.groups).toEqual(tested.groups)
+  })
+
+  it('Should list every manifest in the kustomization', () => {
+    const k = parse(readFileSync(ROOT + 'deploy/kubernetes/kustomization.yaml', 'utf8')) as {
+      resources: string[]
+    }
+    expect(k.resources.sort()).toEqual(['podmonitor.yaml', 'prometheus-rule.yaml', 'sidecar.yaml'])
+  })
+})

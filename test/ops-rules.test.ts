@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { BUILTIN_ROUTES } from '../src/routes/builtin.ts'
+import {
+  NOT_TRANSFER,
+  RULE_SETTINGS,
+  buildRuleGroups,
+  type AlertingRule,
+  type RuleSettings,
+} from '../deploy/prometheus/rules.ts'
+import { RULE_TEST_CASES, buildRuleTests } from '../deploy/prometheus/rules-tests.ts'
+import { toYaml } from '../deploy/render.ts'
+import { ROOT, committedRules } from './helpers/ops/promql.ts'
+import { promtool, withTempDir } from './helpers/ops/promtool.ts'
+
+const RULES = 'deploy/prometheus/rules.yml'
+const TESTS = 'deploy/prometheus/rules.test.yml'
+
+const alerts = committedRules().filter((r): r is AlertingRule => 'alert' in r)
+
+/** Runs the promtool unit tests against rules rendered from other settings or edited text. */
+async function promtoolTestWith(rulesYaml: string, settings: RuleSettings = RULE_SETTINGS) {
+  return withTempDir(
+    { 'rules.yml': rulesYaml, 'rules.test.yml': toYaml(buildRuleTests(settings), 'test') },
+    (dir) => promtool(['test', 'rules', 'rules.test.yml'], dir)
+  )
+}
+
+describe('Prometheus rules', () => {
+  it('Should pass promtool check rules (syntax, types, templates)', async () => {
+    const { code, output } = await promtool(['check', 'rules', RULES], ROOT)
+    expect(output).toContain('SUCCESS')
+    expect(code).toBe(0)
+  })
+
+  it('Should pass every promtool unit test', async () => {
+    const { code, output } = await promtool(['test', 'rules', TESTS], ROOT)
+    expect(output, output).toContain('SUCCESS')
+    expect(code).toBe(0)
+  })
+
+  it('Should have a test where each alert and severity fires, and one where it stays silent', () => {
+    for (const rule of alerts) {
+      const checks = RULE_TEST_CASES.flatMap((c) => c.alerts).filter((a) => a.alert === rule.alert)
+      const fires = checks.some((a) => a.firing.some((f) => f.severity === rule.labels.severity))
+      const silent = checks.some((a) => a.firing.every((f) => f.severity !== rule.labels.severity))
+      expect(fires, `${rule.alert} (${rule.labels.severity}) never fires in a test`).toBe(true)
+      expect(silent, `${rule.alert} (${rule.labels.severity}) is never checked silent`).toBe(true)
+    }
+  })
+
+  it('Should name recording rules level:metric:operations', () => {
+    const records = committedRules().flatMap((r) => ('record' in r ? [r.record] : []))
+    expect(records.length).toBeGreaterThan(0)
+    for (const name of records) expect(name).toMatch(/^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/)
+  })
+
+  it('Should give every alert a severity, a summary and a runbook section that exists', () => {
+    const runbook = readFileSync(ROOT + 'deploy/prometheus/runbook.md', 'utf8')
+    const anchors = new Set(
+      [...runbook.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        m[1]!.trim().toLowerCase().replace(/\s+/g, '-')
+      )
+    )
+    for (const rule of alerts) {
+      expect(['page', 'ticket']).toContain(rule.labels.severity)
+      expect(rule.annotations.summary).toBeTruthy()
+      expect(rule.annotations.runbook).toBeTruthy()
+      const anchor = rule.annotations.runbook_url.split('#')[1]!
+      expect(anchors, `runbook.md has no section for ${rule.alert}`).toContain(anchor)
+    }
+  })
+
+  it('Should leave out of latency exactly the transfer routes of the route table', () => {
+    // Prometheus anchors regex matchers; the route table is what labels `http_route`.
+    const regex = new RegExp(`^(?:${/!~"(.*)"/.exec(NOT_TRANSFER)![1]})$`)
+    for (const route of BUILTIN_ROUTES) {
+      expect(regex.test(route.template), `${route.methods} ${route.template}`).toBe(
+        route.kind === 'transfer'
+      )
+    }
+  })
+
+  it('Should list every alert in the deploy README', () => {
+    const readme = readFileSync(ROOT + 'deploy/README.md', 'utf8')
+    for (const rule of alerts) expect(readme).toContain(`\`${rule.alert}\``)
+  })
+
+  it('Should derive every burn-rate threshold from the one SLO target setting', () => {
+    const exprs = (target: number) =>
+      buildRuleGroups({ ...RULE_SETTINGS, sloTarget: target })
+        .flatMap((g) => g.rules)
+        .filter((r): r is AlertingRule => 'alert' in r && r.alert === 'DriveGatewayErrorBudgetBurn')
+        .map((r) => r.expr)
+        .join('\n')
+    expect(exprs(0.999)).toMatch(/\(14\.4 \* 0\.001\)/)
+    expect(exprs(0.995)).toMatch(/\(14\.4 \* 0\.005\)/)
+    expect(exprs(0.995)).not.toContain('0.001')
+  })
+
+  // The unit tests must be able to fail: each edit below removes one decision, and some test
+  // that covers that decision has to catch it.
+  describe.concurrent('unit tests catch a broken rule', () => {
+    const yaml = readFileSync(ROOT + RULES, 'utf8')
+
+    it('Should fail when the low-traffic guard is removed', async () => {
+      const rules = toYaml(
+        { groups: buildRuleGroups({ ...RULE_SETTINGS, minBadResponses: 0 }) },
+        'x'
+      )
+      const { code, output } = await promtoolTestWith(rules, {
+        ...RULE_SETTINGS,
+        minBadResponses: 0,
+      })
+      expect(code).not.toBe(0)
+      expect(output).toContain('low traffic: a handful of failures')
+    })
+
+    it('Should fail when 598 counts against the availability SLO', async () => {
+      const { code, output } = await promtoolTestWith(
+        yaml.replaceAll(',http_response_status_code!="598"}', '}')
+      )
+      expect(code).not.toBe(0)
+      expect(output).toContain('598 are left out of the SLO')
+    })
+
+    it('Should fail when transfer routes count toward the latency alert', async () => {
+      const { code, output } = await promtoolTestWith(
+        yaml.replaceAll('http_route!~"/files|.*/download",', '')
+      )
+      expect(code).not.toBe(0)
+      expect(output).toContain('p99 with only transfers and 598 slow')
+    })
+  })
+})
