@@ -1,0 +1,46 @@
+import { EventEmitter } from 'node:events'
+import type { Readable } from 'node:stream'
+
+/**
+ * Collects a copy of a body as it streams to the client, up to `capBytes`. Resolves with the
+ * whole body once it ended intact, or undefined when it grew past the cap, failed or was cut
+ * off (an entry is written only after the whole body arrived).
+ *
+ * The listener is attached with `EventEmitter.prototype.on`, bypassing `Readable#on('data')`,
+ * which would switch the stream to flowing mode before the responder has attached: the tap only
+ * watches the chunks the responder pulls, never pausing, buffering or reordering them.
+ *
+ * @example
+ * const copy = tapBody(reply.body, config.cache.maxEntryBytes) // before the responder pipes it
+ */
+export function tapBody(body: Readable, capBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > capBytes) {
+        finish(undefined)
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => finish(Buffer.concat(chunks, size))
+    const onBroken = () => finish(undefined)
+    let settled = false
+    function finish(result: Buffer | undefined) {
+      if (settled) return
+      settled = true
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onBroken)
+      body.off('close', onBroken)
+      chunks.length = 0
+      resolve(result)
+    }
+    EventEmitter.prototype.on.call(body, 'data', onData)
+    body.once('end', onEnd)
+    body.once('error', onBroken)
+    body.once('close', onBroken)
+  })
+}

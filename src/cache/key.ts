@@ -1,0 +1,139 @@
+/**
+ * Cache keys (DESIGN §7). An entry's key is a digest of the route, path, sorted query, the
+ * negotiation headers and the caller's credentials, so one caller is never served another's
+ * entry and no credential value ever reaches the store. Keys carry a Redis Cluster hash tag
+ * naming the resource, so an entry and its resource's generation share a slot. Pure.
+ */
+import { createHash, createHmac } from 'node:crypto'
+import type { RouteMatch } from '../routes/types.ts'
+import { headerValue } from './raw-headers.ts'
+
+/** Request headers that select a representation; always part of the key. */
+export const NEGOTIATION_HEADERS = ['accept', 'accept-language', 'accept-encoding'] as const
+
+/** Fields a `Vary` may name that the key already covers (the credentials among them). */
+export const KEYED_HEADERS: ReadonlySet<string> = new Set([
+  ...NEGOTIATION_HEADERS,
+  'authorization',
+  'consumerkey',
+])
+
+export interface CacheKeyOptions {
+  /** `REDIS_KEY_PREFIX`: every key starts with it. */
+  readonly prefix: string
+  /** `CACHE_KEY_SECRET`: when set, credentials are digested with HMAC-SHA256 under it. */
+  readonly secret: string | undefined
+}
+
+/** The store keys one lookup reads and writes. */
+export interface LookupKeys {
+  /** Where the entry lives. */
+  readonly entry: string
+  /** Generation keys to compare with the entry's: everything, the resource, its parent. */
+  readonly generations: readonly string[]
+  /** The short lock a background refresh takes, so replicas refresh an entry once. */
+  readonly refreshLock: string
+  /** Resource ids (see {@link CacheKeys.resourceIds}) the lookup depends on. */
+  readonly resources: readonly string[]
+}
+
+// Ids used verbatim in keys; anything else (braces would break the hash tag) is digested.
+const SAFE_ID = /^[A-Za-z0-9_.~=/-]{1,160}$/
+
+function digest(data: string): string {
+  return createHash('sha256').update(data).digest('base64url')
+}
+
+/** The query's parameters in a stable order, still encoded as sent (`b=2&a=1` → `a=1&b=2`). */
+export function sortedQuery(target: string): string {
+  const q = target.indexOf('?')
+  if (q < 0) return ''
+  return target
+    .slice(q + 1)
+    .split('&')
+    .filter((part) => part !== '')
+    .sort()
+    .join('&')
+}
+
+/** Builds and names every key the cache uses. */
+export class CacheKeys {
+  readonly #prefix: string
+  readonly #secret: string | undefined
+
+  constructor({ prefix, secret }: CacheKeyOptions) {
+    this.#prefix = prefix
+    this.#secret = secret
+  }
+
+  /**
+   * A digest of `Authorization` + `consumerKey` (API 1.0 sends both; 2.0 only the first):
+   * HMAC-SHA256 under `CACHE_KEY_SECRET`, else SHA-256. The raw values never leave this function.
+   */
+  credential(rawHeaders: readonly string[]): string {
+    const material = `${headerValue(rawHeaders, 'authorization') ?? ''}\n${headerValue(rawHeaders, 'consumerkey') ?? ''}`
+    return this.#secret === undefined
+      ? digest(material)
+      : createHmac('sha256', this.#secret).update(material).digest('base64url')
+  }
+
+  /**
+   * The resources a route names: its `resource` parameter (or, for routes without one, the
+   * request path, so `POST /sharedrives` and `GET /sharedrives` agree) and its `parent`.
+   * Values alone, so a folder named as one route's parent is the same id as another's resource.
+   */
+  resourceIds(match: RouteMatch, path: string): string[] {
+    const { route, params } = match
+    const resource = route.resource !== undefined ? params[route.resource] : undefined
+    const ids = [resource !== undefined ? idOf('r', resource) : idOf('p', path)]
+    const parent = route.parent !== undefined ? params[route.parent] : undefined
+    if (parent !== undefined) ids.push(idOf('r', parent))
+    return ids
+  }
+
+  /** The id of a resource named outside a route (purge, a `toParentKey` in a write). */
+  resourceId(value: string): string {
+    return idOf('r', value)
+  }
+
+  /** The generation key of a resource id; a bump gives it a token it never had before. */
+  generation(id: string): string {
+    return `${this.#prefix}{${id}}:g`
+  }
+
+  /** The generation every entry depends on: bumped by a purge of everything. */
+  globalGeneration(): string {
+    return `${this.#prefix}{*}:g`
+  }
+
+  /** The keys of one lookup; `target` is the raw path and query. */
+  lookup(match: RouteMatch, path: string, target: string, rawHeaders: readonly string[]) {
+    const resources = this.resourceIds(match, path)
+    const parts = [match.route.template, path, sortedQuery(target)]
+    for (const name of NEGOTIATION_HEADERS) parts.push(headerValue(rawHeaders, name) ?? '')
+    parts.push(this.credential(rawHeaders))
+    const hash = digest(JSON.stringify(parts))
+    const tag = `${this.#prefix}{${resources[0]}}`
+    const keys: LookupKeys = {
+      entry: `${tag}:e:${hash}`,
+      generations: [this.globalGeneration(), ...resources.map((id) => this.generation(id))],
+      refreshLock: `${tag}:l:${hash}`,
+      resources,
+    }
+    return keys
+  }
+}
+
+function idOf(kind: 'r' | 'p', value: string): string {
+  return SAFE_ID.test(value) ? `${kind}:${value}` : `${kind}#${digest(value).slice(0, 32)}`
+}
+
+/**
+ * A digest of the request's values for the `Vary` fields the key does not already cover; an
+ * entry is used only by a request with the same digest (RFC 9111 §4.1).
+ */
+export function varyDigest(names: readonly string[], rawHeaders: readonly string[]): string {
+  const extra = names.filter((name) => !KEYED_HEADERS.has(name)).sort()
+  if (extra.length === 0) return ''
+  return digest(JSON.stringify(extra.map((name) => [name, headerValue(rawHeaders, name) ?? null])))
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest'
+import type { RouteMatch } from '../routes/types.ts'
+import { parseCacheControl } from './cache-control.ts'
+import { currentAge, entryUse, type EntryMeta } from './entry.ts'
+import { ifNoneMatchFails, planRequest, type LookupRequest } from './request-policy.ts'
+import { freshnessLifetime, initialAge, storability } from './response-policy.ts'
+
+const lookup: RouteMatch = {
+  route: { methods: ['GET', 'HEAD'], template: '/files/{k}', kind: 'lookup', resource: 'k' },
+  params: { k: 'abc' },
+}
+const transfer: RouteMatch = { ...lookup, route: { ...lookup.route, kind: 'transfer' } }
+const mutation: RouteMatch = {
+  ...lookup,
+  route: { ...lookup.route, methods: ['DELETE'], kind: 'mutation' },
+}
+const AUTH = ['Authorization', 'Bearer t']
+
+describe('parseCacheControl', () => {
+  it('reads tokens, arguments and quoted strings with commas', () => {
+    const d = parseCacheControl(['max-age=60, Private="set-cookie, x"', 'no-cache'])
+    expect(d.get('max-age')).toBe('60')
+    expect(d.get('private')).toBe('set-cookie, x')
+    expect(d.get('no-cache')).toBe(true)
+  })
+
+  it('keeps the first of repeated directives (RFC 9111 §4.2.1)', () => {
+    expect(parseCacheControl(['max-age=5, max-age=100']).get('max-age')).toBe('5')
+  })
+})
+
+describe('planRequest', () => {
+  it('caches GET and HEAD on lookup routes with credentials', () => {
+    expect(planRequest('GET', lookup, AUTH).kind).toBe('lookup')
+    const head = planRequest('HEAD', lookup, AUTH)
+    expect(head.kind === 'lookup' && head.request.head).toBe(true)
+  })
+
+  it.each([
+    ['POST', lookup, AUTH, 'method'],
+    ['GET', transfer, AUTH, 'route'],
+    ['GET', undefined, AUTH, 'route'],
+    ['GET', lookup, [], 'credentials'],
+    ['GET', lookup, ['authorization', ' '], 'credentials'],
+    ['GET', lookup, [...AUTH, 'Cache-Control', 'no-store'], 'no-store'],
+    ['GET', lookup, [...AUTH, 'Range', 'bytes=0-1'], 'range'],
+    ['GET', lookup, [...AUTH, 'If-Match', '"x"'], 'precondition'],
+  ] as const)('bypasses %s %s (%s)', (method, match, headers, reason) => {
+    expect(planRequest(method, match, headers)).toEqual({ kind: 'bypass', reason })
+  })
+
+  it('treats any method on a mutation route as a mutation', () => {
+    expect(planRequest('DELETE', mutation, []).kind).toBe('mutation')
+  })
+
+  it('revalidates on no-cache and max-age=0 (RFC 9111 §5.2.1)', () => {
+    for (const cc of ['no-cache', 'max-age=0']) {
+      const plan = planRequest('GET', lookup, [...AUTH, 'cache-control', cc])
+      expect(plan.kind === 'lookup' && plan.request.revalidate).toBe(true)
+    }
+  })
+
+  it('marks conditional requests so they are not shared', () => {
+    const plan = planRequest('GET', lookup, [...AUTH, 'If-None-Match', '"a"'])
+    expect(plan.kind === 'lookup' && plan.request).toMatchObject({
+      ifNoneMatch: '"a"',
+      conditional: true,
+    })
+  })
+})
+
+describe('ifNoneMatchFails (RFC 9110 §13.1.2, weak comparison)', () => {
+  it.each([
+    ['"a"', '"a"', true],
+    ['W/"a"', '"a"', true],
+    ['"b", W/"a"', 'W/"a"', true],
+    ['"b"', '"a"', false],
+    ['*', undefined, true],
+    ['"a"', undefined, false],
+  ])('%s against %s', (header, etag, expected) => {
+    expect(ifNoneMatchFails(header, etag)).toBe(expected)
+  })
+})
+
+describe('storability (RFC 9111 §3, DESIGN §7)', () => {
+  const ok = new Set([200])
+  it.each([
+    [200, [], true],
+    [200, ['Cache-Control', 'private'], true],
+    [200, ['Cache-Control', 'no-cache'], true],
+    [203, [], false],
+    [404, [], false],
+    [200, ['Cache-Control', 'no-store'], false],
+    [200, ['Set-Cookie', 'a=b'], false],
+    [200, ['Vary', 'Accept, *'], false],
+  ] as const)('%s %j → %s', (status, headers, expected) => {
+    expect(storability(status, headers, ok).storable).toBe(expected)
+  })
+})
+
+describe('freshnessLifetime (RFC 9111 §4.2.1)', () => {
+  const lifetime = (headers: string[]) =>
+    freshnessLifetime(headers, parseCacheControl(ccOf(headers)), 60, Date.UTC(2026, 0, 1))
+  const ccOf = (headers: string[]) => headers.filter((_, i) => headers[i - 1] === 'Cache-Control')
+
+  it('prefers s-maxage, then max-age, then Expires − Date, else the default', () => {
+    expect(lifetime(['Cache-Control', 's-maxage=5, max-age=9'])).toBe(5)
+    expect(lifetime(['Cache-Control', 'max-age=9'])).toBe(9)
+    expect(
+      lifetime([
+        'Date',
+        'Thu, 01 Jan 2026 00:00:00 GMT',
+        'Expires',
+        'Thu, 01 Jan 2026 00:00:30 GMT',
+      ])
+    ).toBe(30)
+    expect(lifetime([])).toBe(60)
+  })
+
+  it('takes an invalid Expires as already expired (§5.3)', () => {
+    expect(lifetime(['Expires', '0'])).toBe(0)
+  })
+
+  it('ignores a malformed max-age', () => {
+    expect(lifetime(['Cache-Control', 'max-age=soon'])).toBe(60)
+  })
+})
+
+describe('age and use of an entry', () => {
+  const t0 = 1_000_000
+  const meta = (over: Partial<EntryMeta> = {}): EntryMeta => ({
+    v: 1,
+    status: 200,
+    headers: [],
+    receivedAt: t0,
+    initialAge: 0,
+    lifetime: 10,
+    generations: [],
+    vary: '',
+    ...over,
+  })
+  const plain: LookupRequest = {
+    head: false,
+    revalidate: false,
+    maxAge: undefined,
+    minFresh: undefined,
+    ifNoneMatch: undefined,
+    conditional: false,
+  }
+
+  it('adds the upstream Age and the time in flight (RFC 9111 §4.2.3)', () => {
+    expect(initialAge(['Age', '3'], t0, t0 + 500)).toBe(3.5)
+    expect(currentAge(meta({ initialAge: 2 }), t0 + 4_000)).toBe(6)
+  })
+
+  it('is a hit while fresh, stale within the window, then a miss', () => {
+    expect(entryUse(meta(), plain, t0 + 9_000, 5)).toBe('hit')
+    expect(entryUse(meta(), plain, t0 + 14_000, 5)).toBe('stale')
+    expect(entryUse(meta(), plain, t0 + 16_000, 5)).toBe('miss')
+  })
+
+  it('honours request limits and response revalidation rules', () => {
+    expect(entryUse(meta(), { ...plain, maxAge: 2 }, t0 + 3_000, 5)).toBe('miss')
+    expect(entryUse(meta(), { ...plain, minFresh: 8 }, t0 + 3_000, 5)).toBe('miss')
+    expect(entryUse(meta(), { ...plain, revalidate: true }, t0, 5)).toBe('miss')
+    expect(entryUse(meta({ alwaysRevalidate: true }), plain, t0, 5)).toBe('miss')
+    expect(entryUse(meta({ neverStale: true }), plain, t0 + 11_000, 5)).toBe('miss')
+  })
+})

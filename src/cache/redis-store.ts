@@ -1,0 +1,75 @@
+import type { Cluster, Redis } from 'ioredis'
+import { newGenerationToken, type CacheStore } from './store.ts'
+
+/**
+ * The shared store: Redis through ioredis. Reads of several keys are one `MGET` (in cluster
+ * mode, where keys of different resources live in different slots, one `GET` each, sent
+ * together). Values are binary-safe buffers; expiry is Redis's own (`PX`).
+ *
+ * @example
+ * const store = new RedisStore(createRedisClient(config.redis, { commandTimeoutMs: 50 }))
+ */
+export class RedisStore implements CacheStore {
+  readonly kind = 'redis'
+  readonly #client: Redis | Cluster
+  readonly #cluster: boolean
+
+  constructor(client: Redis | Cluster) {
+    this.#client = client
+    this.#cluster = 'nodes' in client && typeof client.nodes === 'function'
+    // ioredis reports connection errors as events; the breaker reports the failed calls.
+    client.on('error', () => {})
+  }
+
+  async get(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    const values = this.#cluster
+      ? await Promise.all(keys.map((key) => this.#client.getBuffer(key)))
+      : await this.#client.mgetBuffer(keys.slice())
+    return values.map((value) => value ?? undefined)
+  }
+
+  async set(key: string, value: Buffer, ttlMs: number): Promise<void> {
+    if (ttlMs <= 0) return
+    await this.#client.set(key, value, 'PX', Math.ceil(ttlMs))
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.#client.del(key)))
+  }
+
+  async bump(keys: readonly string[], ttlMs: number): Promise<void> {
+    await Promise.all(
+      keys.map((key) => this.#client.set(key, newGenerationToken(), 'PX', Math.ceil(ttlMs)))
+    )
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.#client.set(key, '1', 'PX', Math.ceil(ttlMs), 'NX')) === 'OK'
+  }
+
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.#client.status === 'ready') return true
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer)
+        this.#client.off('ready', onReady)
+        resolve(ok)
+      }
+      const onReady = () => done(true)
+      const timer = setTimeout(() => done(false), timeoutMs)
+      this.#client.on('ready', onReady)
+    })
+  }
+
+  async close(): Promise<void> {
+    try {
+      await Promise.race([
+        this.#client.quit(),
+        new Promise((_, reject) => setTimeout(reject, 1_000).unref()),
+      ])
+    } catch {
+      // Quitting a broken connection may hang or fail; drop it either way.
+    }
+    this.#client.disconnect()
+  }
+}

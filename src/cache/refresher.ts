@@ -1,0 +1,151 @@
+import type { Readable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import type { UpstreamConfig } from '../config/types.ts'
+import type { Logger } from '../logging/logger.ts'
+import { upstreamRequestHeaders } from '../proxy/headers.ts'
+import { callUpstream } from '../proxy/upstream.ts'
+import type { RouteMatch } from '../routes/types.ts'
+import { buildEntry, type EntryPolicy } from './entry-writer.ts'
+import type { GuardedStore } from './guarded-store.ts'
+import type { LookupKeys } from './key.ts'
+import { withoutHeaders } from './raw-headers.ts'
+
+export interface RefresherOptions {
+  readonly dispatcher: Dispatcher
+  readonly upstreams: ReadonlyMap<string, UpstreamConfig>
+  readonly headersTimeoutMs: number
+  readonly bodyTimeoutMs: number
+  readonly store: GuardedStore
+  readonly policy: EntryPolicy
+  readonly logger: Logger
+}
+
+/** What a background refresh needs from the request that found the entry stale. */
+export interface RefreshJob {
+  readonly keys: LookupKeys
+  readonly generations: readonly string[]
+  readonly match: RouteMatch
+  /** Path and query as received. */
+  readonly target: string
+  /** The client's headers, held in memory only until the refresh is sent. */
+  readonly rawHeaders: readonly string[]
+  readonly clientAddress: string | undefined
+  readonly protocol: string
+  readonly requestId: string
+}
+
+// The refresh fetches the full representation for the entry, whatever the client asked for.
+const CLIENT_ONLY_HEADERS: ReadonlySet<string> = new Set([
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+  'cache-control',
+])
+
+// Access revoked or resource gone: the entry is dropped at once (DESIGN §7).
+const DROP_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 410])
+
+async function readCapped(body: Buffer | Readable | null, cap: number) {
+  if (body === null || Buffer.isBuffer(body)) return body
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > cap) {
+      body.destroy()
+      return undefined
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, size)
+}
+
+/**
+ * Stale-while-revalidate (DESIGN §7): refreshes a stale entry in the background, once per key
+ * in this process and, through a short store lock, once across replicas. The outcome reaches
+ * no client: a storable answer replaces the entry; 401, 403, 404 or 410 (or an answer that may
+ * no longer be stored) drops it; a 5xx, 598 or failure keeps it until its stale window ends.
+ * Refreshes go GET even when a HEAD found the entry stale.
+ */
+export class Refresher {
+  readonly #options: RefresherOptions
+  readonly #running = new Set<string>()
+
+  constructor(options: RefresherOptions) {
+    this.#options = options
+  }
+
+  /** Refreshes in progress in this process. */
+  get running(): number {
+    return this.#running.size
+  }
+
+  refresh(job: RefreshJob): void {
+    const key = job.keys.entry
+    if (this.#running.has(key)) return
+    this.#running.add(key)
+    this.#run(job)
+      .catch((error: unknown) => {
+        this.#options.logger.debug('cache refresh failed', {
+          request_id: job.requestId,
+          error: String(error),
+        })
+      })
+      .finally(() => this.#running.delete(key))
+  }
+
+  async #run(job: RefreshJob): Promise<void> {
+    const { store, policy } = this.#options
+    const lockMs = this.#options.headersTimeoutMs + 5_000
+    // Without the store's answer, refresh anyway: one extra upstream call beats none.
+    const locked = await store
+      .run('lock', (s) => s.tryLock(job.keys.refreshLock, lockMs))
+      .catch(() => true)
+    if (!locked) return
+    try {
+      const sentAt = Date.now()
+      const reply = await this.#call(job)
+      const receivedAt = Date.now()
+      const body = await readCapped(reply.body, policy.maxEntryBytes).catch(() => undefined)
+      const written =
+        body === undefined
+          ? undefined
+          : buildEntry(
+              { ...reply, body },
+              { requestHeaders: job.rawHeaders, generations: job.generations, sentAt, receivedAt },
+              policy,
+              Date.now()
+            )
+      if (written) {
+        await store.run('set', (s) => s.set(job.keys.entry, written.value, written.ttlMs))
+      } else if (DROP_STATUSES.has(reply.status) || reply.status < 400) {
+        await store.run('delete', (s) => s.delete([job.keys.entry]))
+      }
+    } finally {
+      store.attempt('delete', (s) => s.delete([job.keys.refreshLock]))
+    }
+  }
+
+  #call(job: RefreshJob) {
+    const { upstreams, dispatcher, headersTimeoutMs, bodyTimeoutMs } = this.#options
+    const upstream = upstreams.get(job.match.route.upstream ?? 'default')!
+    return callUpstream(
+      { dispatcher, headersTimeoutMs, bodyTimeoutMs, retries: 0 },
+      {
+        origin: upstream.origin,
+        path: upstream.basePath + job.target,
+        method: 'GET',
+        headers: upstreamRequestHeaders(withoutHeaders(job.rawHeaders, CLIENT_ONLY_HEADERS), {
+          clientAddress: job.clientAddress,
+          protocol: job.protocol,
+          requestId: job.requestId,
+        }),
+        body: null,
+        signal: undefined,
+      }
+    )
+  }
+}

@@ -1,0 +1,218 @@
+import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { CacheConfig } from '../config/types.ts'
+import type { GatewayEnv } from '../exchange/stage.ts'
+import type { CacheStatus } from '../labels/index.ts'
+import type { Coalescer, Flight } from './coalescer.ts'
+import { decodeEntry, entryUse, type CacheEntry } from './entry.ts'
+import type { EntryPolicy } from './entry-writer.ts'
+import type { GuardedStore } from './guarded-store.ts'
+import type { Invalidator } from './invalidation.ts'
+import { varyDigest, type CacheKeys, type LookupKeys } from './key.ts'
+import { settleLeader } from './leader.ts'
+import { writeTargets } from './parent-hints.ts'
+import type { Refresher } from './refresher.ts'
+import { labelReply, replyFromEntry, replyFromShared } from './replies.ts'
+import { planRequest, type LookupRequest } from './request-policy.ts'
+import { varyNames } from './response-policy.ts'
+
+export interface CacheStageOptions {
+  readonly config: CacheConfig
+  readonly store: GuardedStore
+  readonly keys: CacheKeys
+  readonly coalescer: Coalescer
+  readonly invalidator: Invalidator
+  readonly refresher: Refresher
+  readonly now?: () => number
+}
+
+type Ctx = Context<GatewayEnv>
+
+/** What the store said about a lookup. */
+interface Found {
+  /** The store failed or its breaker is open. */
+  readonly unavailable: boolean
+  readonly entry: CacheEntry | undefined
+  /** Current generation tokens ('' when unset), recorded in the entry written after a miss. */
+  readonly generations: readonly string[]
+}
+
+/**
+ * The cache stage (DESIGN §7). Eligible lookups are answered from the store (`HIT`, `STALE`
+ * with a background refresh), or go upstream once per key however many arrive together (`MISS`
+ * for the leader, `COALESCED` for those that waited), and complete storable answers are written
+ * back. Mutations bump the generations of what they name, before and after they are forwarded.
+ * Everything else passes through as `BYPASS`. Store trouble only ever makes a request
+ * `UNAVAILABLE`: it goes upstream as if there were no cache.
+ *
+ * @example
+ * app.use(cacheStage({ config: config.cache, store, keys, coalescer, invalidator, refresher }))
+ */
+export function cacheStage(options: CacheStageOptions): MiddlewareHandler<GatewayEnv> {
+  const { config, store, keys, coalescer, invalidator, refresher } = options
+  const now = options.now ?? Date.now
+  const policy: EntryPolicy = config
+
+  async function passThrough(c: Ctx, next: Next): Promise<void> {
+    const exchange = c.var.exchange
+    exchange.cacheStatus = 'bypass'
+    await next()
+    labelReply(exchange.reply, 'bypass')
+  }
+
+  async function mutate(c: Ctx, next: Next): Promise<void> {
+    const exchange = c.var.exchange
+    exchange.cacheStatus = 'bypass'
+    const targets = writeTargets(keys, exchange, c.env.incoming)
+    // Bumped as the write is forwarded (not awaited: a store call must not delay it) and again
+    // once its outcome is known, so a lookup in between cannot leave the old state cached.
+    void invalidator.bump(targets.forwarded)
+    await next()
+    const status = exchange.reply?.status ?? 500
+    // 4xx: the write was refused. Anything else may have happened (2xx, 202, 598, 504, a client
+    // that left, which aborts the upstream call into a 5xx): bump before the client hears back,
+    // so its next read misses.
+    const changed = targets.completed(exchange.reply)
+    if (status < 400 || status >= 500) await invalidator.bump(changed)
+    labelReply(exchange.reply, 'bypass')
+  }
+
+  async function read(lookupKeys: LookupKeys, rawHeaders: readonly string[]): Promise<Found> {
+    try {
+      const [value, ...gens] = await store.run('get', (s) =>
+        s.get([lookupKeys.entry, ...lookupKeys.generations])
+      )
+      const generations = gens.map((gen) => gen?.toString('latin1') ?? '')
+      const entry = value === undefined ? undefined : decodeEntry(value)
+      const matches =
+        entry !== undefined &&
+        entry.meta.generations.length === generations.length &&
+        entry.meta.generations.every((gen, i) => gen === generations[i]) &&
+        (entry.meta.vary === '' ||
+          entry.meta.vary === varyDigest(varyNames(entry.meta.headers), rawHeaders))
+      return { unavailable: false, entry: matches ? entry : undefined, generations }
+    } catch {
+      return { unavailable: true, entry: undefined, generations: [] }
+    }
+  }
+
+  /**
+   * Waits for a flight on one of `candidates` and answers with its response (`joined`). Not
+   * joined when there is none, or only flights that were released (their answer could not be
+   * shared). With `lead`, the same synchronous step that finds no flight starts one, so two
+   * misses that resume in one tick cannot both lead.
+   */
+  async function joinOrLead(
+    c: Ctx,
+    candidates: readonly string[],
+    request: LookupRequest,
+    status: CacheStatus,
+    lead?: () => Flight
+  ): Promise<{ joined: true } | { joined: false; flight: Flight | undefined }> {
+    // Before its own store read, a request only waits for a call still in progress: a settled
+    // one's entry is already in the store, and reading it makes an honest HIT.
+    const usable = (flight: Flight | undefined) => flight && (lead !== undefined || !flight.settled)
+    // A released waiter tries again, since another released one may lead by then; a few
+    // rounds at most, then it makes its own call.
+    for (let round = 0; round < 3; round++) {
+      const flight = candidates.map((key) => coalescer.find(key)).find(usable)
+      if (!flight) return { joined: false, flight: lead?.() }
+      const shared = await flight.join()
+      if (!shared) continue
+      const exchange = c.var.exchange
+      exchange.cacheStatus = status
+      exchange.reply = replyFromShared(shared, request.head)
+      labelReply(exchange.reply, status)
+      return { joined: true }
+    }
+    return { joined: false, flight: undefined }
+  }
+
+  /** A HEAD may share a GET's upstream call (dropping the body); a GET never shares a HEAD's. */
+  function flightKeys(entryKey: string, request: LookupRequest): string[] {
+    return request.head ? [entryKey, `${entryKey} HEAD`] : [entryKey]
+  }
+
+  async function lookup(c: Ctx, next: Next, request: LookupRequest): Promise<void> {
+    const exchange = c.var.exchange
+    const rawHeaders = c.env.incoming.rawHeaders
+    const lookupKeys = keys.lookup(exchange.route!, exchange.path, exchange.target, rawHeaders)
+    const shareable = !request.conditional
+    const candidates = flightKeys(lookupKeys.entry, request)
+    // A flight on this key means the store had nothing a moment ago: wait for it directly.
+    if (shareable && (await joinOrLead(c, candidates, request, 'coalesced')).joined) return
+
+    const found = await read(lookupKeys, rawHeaders)
+    if (found.entry) {
+      const use = entryUse(found.entry.meta, request, now(), config.staleSeconds)
+      if (use !== 'miss') {
+        exchange.cacheStatus = use
+        exchange.reply = replyFromEntry(found.entry, request, now())
+        labelReply(exchange.reply, use)
+        if (use === 'stale') {
+          const socket = c.env.incoming.socket
+          refresher.refresh({
+            keys: lookupKeys,
+            generations: found.generations,
+            match: exchange.route!,
+            target: exchange.target,
+            rawHeaders,
+            clientAddress: socket.remoteAddress,
+            protocol: 'encrypted' in socket ? 'https' : 'http',
+            requestId: exchange.requestId,
+          })
+        }
+        return
+      }
+    }
+
+    const status: CacheStatus = found.unavailable ? 'unavailable' : 'miss'
+    let flight: Flight | undefined
+    if (shareable) {
+      const lead = () =>
+        coalescer.lead(candidates.at(-1)!, lookupKeys.resources, () => {
+          // Others wait on this call now: one client leaving must not cancel it.
+          exchange.sharedUpstream = true
+        })
+      // A waiter is labelled `coalesced`, unless the store failed it: the outage is what the
+      // dashboards must see.
+      const waited: CacheStatus = found.unavailable ? 'unavailable' : 'coalesced'
+      const joined = await joinOrLead(c, candidates, request, waited, lead)
+      if (joined.joined) return
+      flight = joined.flight
+    }
+    exchange.cacheStatus = status
+    const sentAt = now()
+    try {
+      await next()
+    } finally {
+      settleLeader({
+        exchange,
+        clientGone: c.env.outgoing.destroyed,
+        flight,
+        coalescer,
+        store,
+        policy,
+        lookupKeys,
+        // No generations were read: nothing may be written (it could not be invalidated).
+        write: !found.unavailable && !request.head,
+        source: {
+          requestHeaders: rawHeaders,
+          generations: found.generations,
+          sentAt,
+          receivedAt: now(),
+        },
+        now,
+      })
+    }
+    labelReply(exchange.reply, status)
+  }
+
+  return async function cache(c, next) {
+    const exchange = c.var.exchange
+    if (exchange.invalidTarget) return passThrough(c, next)
+    const plan = planRequest(exchange.method, exchange.route, c.env.incoming.rawHeaders)
+    if (plan.kind === 'lookup') return lookup(c, next, plan.request)
+    if (plan.kind === 'mutation') return mutate(c, next)
+    return passThrough(c, next)
+  }
+}
