@@ -6,7 +6,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 const ALREADY_SENT_HEADER = 'x-hono-already-sent'
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch']
-import { EnvHttpProxyAgent } from 'undici'
+import { Agent, EnvHttpProxyAgent } from 'undici'
 import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
 import type { Config } from './config/types.ts'
 import { Readiness } from './lifecycle/readiness.ts'
@@ -67,6 +67,10 @@ function urlOf(server: Server): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
 }
 
+function egressProxyConfigured(env: NodeJS.ProcessEnv): boolean {
+  return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => !!env[name])
+}
+
 /** Starts the proxy and admin listeners for a loaded config. */
 export async function startGateway(
   config: Config,
@@ -75,13 +79,17 @@ export async function startGateway(
   const { logger } = options
   const metrics = options.metrics ?? createMetricsRegistry()
   const readiness = new Readiness()
-  // Honours HTTP(S)_PROXY and NO_PROXY for egress; one keep-alive pool per upstream origin.
-  const dispatcher = new EnvHttpProxyAgent({
+  // One keep-alive pool per upstream origin. With HTTP(S)_PROXY set, egress goes through it
+  // (NO_PROXY honoured); without, a plain Agent skips the per-request proxy decision.
+  const agentOptions = {
     connections: config.upstreamConnections,
     keepAliveTimeout: 60_000,
     headersTimeout: config.upstreamTimeoutMs,
     bodyTimeout: config.upstreamBodyTimeoutMs,
-  })
+  }
+  const dispatcher = egressProxyConfigured(process.env)
+    ? new EnvHttpProxyAgent(agentOptions)
+    : new Agent(agentOptions)
   const { proxy, admin } = createApp(config, {
     dispatcher,
     metrics,

@@ -28,25 +28,78 @@ export const CLIENT_DURATION_LABELS = [
   'server_address',
 ] as const
 
-/** Every metric of DESIGN §5, registered in the given registry (never prom-client's global one). */
-export function defineMetrics(registry: Registry, { enableExemplars = false } = {}) {
+type ExemplarCall = { labels?: object; value?: number; exemplarLabels?: object }
+
+function isExemplarCall(arg: unknown): arg is ExemplarCall {
+  // No label of ours is called `labels`, so the object form cannot be mistaken for a label set.
+  return (
+    typeof arg === 'object' && arg !== null && 'labels' in arg && typeof arg.labels === 'object'
+  )
+}
+
+/**
+ * prom-client turns `inc` into the exemplar call shape (`{labels, value, exemplarLabels}`) once
+ * exemplars are enabled, but a request that was not sampled has no exemplar and is counted with
+ * the plain shape: accept both. It also refuses exemplar metrics in a text-format registry when
+ * they are constructed, though text output just leaves exemplars out; so register by hand, and
+ * let `registry.ts` render exemplars only in OpenMetrics scrapes.
+ */
+function exemplarCounter<T extends string>(registry: Registry, counter: Counter<T>): Counter<T> {
+  const c = counter as unknown as {
+    incWithExemplar(call: ExemplarCall): void
+    incWithoutExemplar(labels?: unknown, value?: number): void
+  }
+  counter.inc = ((a?: unknown, b?: number) =>
+    isExemplarCall(a) ? c.incWithExemplar(a) : c.incWithoutExemplar(a, b)) as Counter<T>['inc']
+  registry.registerMetric(counter)
+  return counter
+}
+
+/** The histogram counterpart of {@link exemplarCounter}. */
+function exemplarHistogram<T extends string>(
+  registry: Registry,
+  histogram: Histogram<T>
+): Histogram<T> {
+  const h = histogram as unknown as {
+    observeWithExemplar(call: ExemplarCall): void
+    observeWithoutExemplar(labels: unknown, value?: number): void
+  }
+  histogram.observe = ((a: unknown, b?: number) =>
+    isExemplarCall(a)
+      ? h.observeWithExemplar(a)
+      : h.observeWithoutExemplar(a, b)) as Histogram<T>['observe']
+  registry.registerMetric(histogram)
+  return histogram
+}
+
+/**
+ * Every metric of DESIGN §5, registered in the given registry (never prom-client's global one).
+ * The response counter and the server histogram carry exemplars (trace ids) when given some.
+ */
+export function defineMetrics(registry: Registry) {
   const registers = [registry]
   return {
-    responses: new Counter({
-      name: 'drive_gateway_responses_total',
-      help: 'Responses sent to clients, by HTTP status and Drive error code.',
-      labelNames: RESPONSE_LABELS,
-      registers,
-      enableExemplars,
-    }),
-    serverDuration: new Histogram({
-      name: 'http_server_request_duration_seconds',
-      help: 'Time from request received to the last response byte written.',
-      labelNames: SERVER_DURATION_LABELS,
-      buckets: DURATION_BUCKETS,
-      registers,
-      enableExemplars,
-    }),
+    responses: exemplarCounter(
+      registry,
+      new Counter({
+        name: 'drive_gateway_responses_total',
+        help: 'Responses sent to clients, by HTTP status and Drive error code.',
+        labelNames: RESPONSE_LABELS,
+        registers: [],
+        enableExemplars: true,
+      })
+    ),
+    serverDuration: exemplarHistogram(
+      registry,
+      new Histogram({
+        name: 'http_server_request_duration_seconds',
+        help: 'Time from request received to the last response byte written.',
+        labelNames: SERVER_DURATION_LABELS,
+        buckets: DURATION_BUCKETS,
+        registers: [],
+        enableExemplars: true,
+      })
+    ),
     clientDuration: new Histogram({
       name: 'http_client_request_duration_seconds',
       help: 'Time from upstream request sent to its response headers (or failure).',

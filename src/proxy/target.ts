@@ -7,6 +7,8 @@ export function isSafeTarget(target: string): boolean {
   if (!target.startsWith('/') || target.startsWith('//')) return false
   const end = target.search(/[?#]/)
   const path = end < 0 ? target : target.slice(0, end)
+  // A dot segment needs a `.` or a percent-encoding; most paths have neither (hot path).
+  if (!/[.%\\]/.test(path)) return true
   let decoded: string
   try {
     // Twice, so that %252e%252e (decoded by a second hop) is caught too.

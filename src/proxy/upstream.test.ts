@@ -40,7 +40,10 @@ const request = (method: string, body: null | string = null) => ({
 describe('callUpstream retries', () => {
   it('sends a GET again once when the connection was refused', async () => {
     const { agent, attempts } = flakyAgent(1)
-    const reply = await callUpstream({ dispatcher: agent, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retries: 1 }, request('GET'))
+    const reply = await callUpstream(
+      { dispatcher: agent, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retries: 1 },
+      request('GET')
+    )
     expect(reply.status).toBe(200)
     expect(attempts()).toBe(2)
     await agent.close()
@@ -49,7 +52,10 @@ describe('callUpstream retries', () => {
   it('gives up after UPSTREAM_RETRIES and maps the failure to UPSTREAM_UNREACHABLE', async () => {
     const { agent, attempts } = flakyAgent(5)
     await expect(
-      callUpstream({ dispatcher: agent, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retries: 1 }, request('GET'))
+      callUpstream(
+        { dispatcher: agent, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retries: 1 },
+        request('GET')
+      )
     ).rejects.toMatchObject({ code: 'UPSTREAM_UNREACHABLE', status: 502 })
     expect(attempts()).toBe(2)
     await agent.close()
@@ -58,10 +64,12 @@ describe('callUpstream retries', () => {
   it('never retries a write', async () => {
     const { agent, attempts } = flakyAgent(1)
     await expect(
-      callUpstream({ dispatcher: agent, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retries: 1 }, request('POST', '{}'))
+      callUpstream(
+        { dispatcher: agent, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retries: 1 },
+        request('POST', '{}')
+      )
     ).rejects.toMatchObject({ code: 'UPSTREAM_UNREACHABLE' })
     expect(attempts()).toBe(1)
     await agent.close()
   })
 })
-

@@ -62,7 +62,8 @@ export function spawnGateway(
   env: Record<string, string>,
   { timeoutMs = 15_000 } = {}
 ): Promise<GatewayProcess> {
-  const child = spawn(NODE, ['src/main.ts'], {
+  // The same command line as `npm start`.
+  const child = spawn(NODE, ['--import', './src/tracing/register.ts', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...BASE_ENV, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
