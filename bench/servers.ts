@@ -1,0 +1,194 @@
+// The processes under test, each its own child so its CPU and memory are measured apart:
+// the Drive API simulator (upstream), the gateway as `npm start` runs it, Redis, the OTLP sink.
+import { existsSync, readFileSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { freePort, startProcess, waitUntil, type Proc } from './procs.ts'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const NODE = process.execPath
+
+/** Settings of ours that must not leak from the caller's shell into a child's config. */
+const OWN_VARIABLES =
+  /^(OTEL_|REDIS_|CACHE|UPSTREAM|PORT$|HOST$|ADMIN_|LOG_|ROUTES_|SIM_|MAX_REQUEST|SHUTDOWN_|ERROR_CODE_|WORKERS$|NODE_OPTIONS$)/
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!OWN_VARIABLES.test(k)) env[k] = v
+  return { ...env, ...extra }
+}
+
+export interface Upstream {
+  readonly proc: Proc
+  readonly url: string
+  readonly port: number
+  readonly latencyMs: number
+}
+
+export async function startSimulator(latencyMs: number): Promise<Upstream> {
+  const main = `${ROOT}src/simulator/main.ts`
+  if (!existsSync(main)) throw new Error(`the Drive API simulator is missing (${main})`)
+  const port = await freePort()
+  const proc = startProcess(`simulator (${latencyMs} ms)`, NODE, ['src/simulator/main.ts'], {
+    cwd: ROOT,
+    env: cleanEnv({
+      SIM_PORT: String(port),
+      SIM_HOST: '127.0.0.1',
+      SIM_LATENCY_MS: String(latencyMs),
+    }),
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitUntil(proc, 'an answer to GET /files/bench-probe', async () => {
+    const res = await fetch(`${url}/files/bench-probe`)
+    await res.arrayBuffer()
+    return res.status === 200 ? true : undefined
+  })
+  return { proc, url, port, latencyMs }
+}
+
+const TRACING_PRELOAD = './src/tracing/register.ts'
+
+/**
+ * How `npm start` starts the gateway: the node arguments of package.json's `start` script (so a
+ * `--import` of the tracing module there is benchmarked too), else `src/main.ts`. When the
+ * tracing preload exists but the script does not load it yet, the bench adds it (and says so),
+ * so that the tracing rows measure tracing.
+ */
+export function gatewayArgs(): { args: string[]; from: string } {
+  let args = ['src/main.ts']
+  let from = 'node src/main.ts'
+  try {
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+      scripts?: Record<string, string>
+    }
+    const script = pkg.scripts?.start?.trim() ?? ''
+    const words = script.split(/\s+/)
+    if (words[0] === 'node' && words.length > 1 && !/["'$;&|<>`\\]/.test(script)) {
+      args = words.slice(1)
+      from = `npm start (${script})`
+    }
+  } catch {
+    // the default
+  }
+  if (
+    existsSync(`${ROOT}src/tracing/register.ts`) &&
+    !args.some((a) => a.includes('register.ts'))
+  ) {
+    args = ['--import', TRACING_PRELOAD, ...args]
+    from += ` + --import ${TRACING_PRELOAD} (added by the bench: not in npm start yet)`
+  }
+  return { args, from }
+}
+
+export interface Gateway {
+  readonly proc: Proc
+  readonly url: string
+  readonly adminUrl: string
+}
+
+export interface GatewayOptions {
+  readonly name: string
+  readonly upstreamUrl: string
+  readonly env?: Record<string, string>
+  /** Extra node flags before the script, e.g. `--cpu-prof`. */
+  readonly nodeFlags?: readonly string[]
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const [port, adminPort] = [await freePort(), await freePort()]
+  const { args } = gatewayArgs()
+  const proc = startProcess(options.name, NODE, [...(options.nodeFlags ?? []), ...args], {
+    cwd: ROOT,
+    env: cleanEnv({
+      UPSTREAM_URL: options.upstreamUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ADMIN_HOST: '127.0.0.1',
+      ADMIN_PORT: String(adminPort),
+      // Access logs off the hot path: only warnings and errors are written.
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DRAIN_MS: '1000',
+      ...options.env,
+    }),
+  })
+  const url = `http://127.0.0.1:${port}`
+  const adminUrl = `http://127.0.0.1:${adminPort}`
+  await waitUntil(proc, 'GET /readyz 200 on the admin port', async () => {
+    const res = await fetch(`${adminUrl}/readyz`)
+    await res.arrayBuffer()
+    return res.status === 200 ? true : undefined
+  })
+  return { proc, url, adminUrl }
+}
+
+function redisPing(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    let reply = ''
+    socket.setEncoding('utf8')
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.on('data', (d: string) => {
+      reply += d
+      if (reply.includes('\r\n')) {
+        socket.destroy()
+        resolve(reply.startsWith('+PONG') ? true : undefined)
+      }
+    })
+    socket.once('error', () => resolve(undefined))
+  })
+}
+
+export interface RedisServer {
+  readonly proc: Proc
+  readonly url: string
+}
+
+/** Our own `redis-server` on a free port that keeps nothing on disk. */
+export async function startRedis(binary: string): Promise<RedisServer> {
+  const port = await freePort()
+  const proc = startProcess('redis-server', binary, [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--loglevel',
+    'warning',
+  ])
+  await waitUntil(proc, 'PONG', () => redisPing(port), 10_000)
+  return { proc, url: `redis://127.0.0.1:${port}` }
+}
+
+export interface SinkStats {
+  readonly requests: number
+  readonly bytes: number
+  readonly spans: number
+  readonly serverSpans: number
+  readonly clientSpans: number
+  readonly undecoded: number
+  readonly byPath: Record<string, number>
+}
+
+export interface OtlpSink {
+  readonly proc: Proc
+  readonly url: string
+  stats(): Promise<SinkStats>
+}
+
+export async function startOtlpSink(): Promise<OtlpSink> {
+  const port = await freePort()
+  const proc = startProcess('otlp sink', NODE, ['bench/otlp-sink.ts'], {
+    cwd: ROOT,
+    env: cleanEnv({ SINK_PORT: String(port) }),
+  })
+  const url = `http://127.0.0.1:${port}`
+  const stats = async () => {
+    const res = await fetch(`${url}/stats`)
+    return (await res.json()) as SinkStats
+  }
+  await waitUntil(proc, 'GET /stats', stats, 10_000)
+  return { proc, url, stats }
+}
