@@ -93,25 +93,25 @@ function declaredLength(rawHeaders: readonly string[]): number | undefined {
  * shared with coalesced waiters without a second pass). If the upstream breaks while we read,
  * the client still gets what the upstream sent, then a broken body: never a made-up response.
  */
-async function readBody(
+function readBody(
   body: Readable,
   method: string,
   status: number,
   rawHeaders: readonly string[]
-): Promise<Buffer | Readable | null> {
+): Promise<Buffer | Readable | null> | Buffer | Readable | null {
   if (method === 'HEAD' || status === 204 || status === 304) {
     body.resume()
     return null
   }
   const length = declaredLength(rawHeaders)
   if (length === undefined || length > SMALL_BODY_BYTES) return body
-  const chunks: Buffer[] = []
-  try {
-    for await (const chunk of body) chunks.push(chunk as Buffer)
-  } catch (error) {
-    return brokenBody(chunks, error)
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+  // Plain events rather than `for await`: no async iterator per response on the hot path.
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    body.on('data', (chunk: Buffer) => chunks.push(chunk))
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    body.once('error', (error) => resolve(brokenBody(chunks, error)))
+  })
 }
 
 function brokenBody(chunks: Buffer[], error: unknown): Readable {
