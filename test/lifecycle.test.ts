@@ -1,32 +1,8 @@
-import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSimulator, type Simulator } from '../src/simulator/index.ts'
-import { spawnGateway } from './helpers/gateway.ts'
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-
-function runMain(
-  env: Record<string, string>
-): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['src/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, PORT: '0', ADMIN_PORT: '0', ...env },
-    })
-    let stderr = ''
-    let stdout = ''
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr, stdout })
-    })
-  })
-}
+import { runGatewayToExit, spawnGateway } from './helpers/gateway.ts'
 
 describe('start-up with bad settings', () => {
   const cases: [string, Record<string, string>][] = [
@@ -36,7 +12,11 @@ describe('start-up with bad settings', () => {
   ]
   for (const [name, env] of cases) {
     it(`exits non-zero with one line naming ${name}`, async () => {
-      const { code, stderr, stdout } = await runMain(env)
+      const { code, stderr, stdout } = await runGatewayToExit({
+        PORT: '0',
+        ADMIN_PORT: '0',
+        ...env,
+      })
       expect(code).toBe(2)
       expect(stdout).toBe('')
       const lines = stderr.trimEnd().split('\n')
@@ -48,7 +28,11 @@ describe('start-up with bad settings', () => {
   it('exits non-zero with one line when the port is taken', async () => {
     const sim = await startSimulator()
     try {
-      const { code, stderr } = await runMain({ UPSTREAM_URL: sim.url, PORT: String(sim.port) })
+      const { code, stderr } = await runGatewayToExit({
+        ADMIN_PORT: '0',
+        UPSTREAM_URL: sim.url,
+        PORT: String(sim.port),
+      })
       expect(code).toBe(1)
       expect(stderr.trimEnd().split('\n')).toHaveLength(1)
       expect(stderr).toMatch(/EADDRINUSE/)

@@ -4,7 +4,7 @@ import pkg from '../package.json' with { type: 'json' }
 import { exemplarLines } from './helpers/tracing/exemplars.ts'
 import type { OtlpSpan } from './helpers/tracing/otlp-decode.ts'
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/tracing/otlp-receiver.ts'
-import { runToExit, startGatewayProcess, type StartedProcess } from './helpers/tracing/spawn.ts'
+import { runGatewayToExit, spawnGateway, type GatewayProcess } from './helpers/gateway.ts'
 import { headerValues, startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
 
 // Over the wire (issue 4): the real gateway process, started as `npm start` starts it, exports
@@ -35,13 +35,13 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<n
 }
 
 describe('an exporting gateway process', () => {
-  let gw: StartedProcess
+  let gw: GatewayProcess
   let scrape: string
   let spans: OtlpSpan[]
   let exitCode: number | null
 
   beforeAll(async () => {
-    gw = await startGatewayProcess({
+    gw = await spawnGateway({
       UPSTREAM_URL: upstream.url,
       CACHE: 'off',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -145,7 +145,7 @@ describe('tracing switched off', () => {
   ])('%s: no spans, trace headers untouched', async (_name, env) => {
     const before = receiver.requests.length
     upstream.seen.length = 0
-    const gw = await startGatewayProcess({
+    const gw = await spawnGateway({
       UPSTREAM_URL: upstream.url,
       CACHE: 'off',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -165,7 +165,7 @@ describe('tracing switched off', () => {
   })
 
   it('a bad OTEL_TRACES_EXPORTER stops start-up with one line', async () => {
-    const { code, stderr } = await runToExit({
+    const { code, stderr } = await runGatewayToExit({
       UPSTREAM_URL: upstream.url,
       OTEL_TRACES_EXPORTER: 'jaeger',
     })

@@ -8,6 +8,31 @@ import type { RunningGateway } from '../../src/server.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const NODE = process.execPath
+/** The command line of `npm start` (package.json): the gateway with the tracing preload. */
+export const START_ARGS = ['--import', './src/tracing/register.ts', 'src/main.ts']
+
+/** The runner's environment without `OTEL_*` settings, so that only a test's own apply. */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')))
+}
+
+/** Runs the gateway as `npm start` does until it exits: for start-up failures. */
+export function runGatewayToExit(
+  env: Record<string, string>
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(NODE, START_ARGS, { cwd: ROOT, env: { ...inheritedEnv(), ...env } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  )
+}
 
 export interface TestGateway {
   readonly url: string
@@ -62,10 +87,9 @@ export function spawnGateway(
   env: Record<string, string>,
   { timeoutMs = 15_000 } = {}
 ): Promise<GatewayProcess> {
-  // The same command line as `npm start`.
-  const child = spawn(NODE, ['--import', './src/tracing/register.ts', 'src/main.ts'], {
+  const child = spawn(NODE, START_ARGS, {
     cwd: ROOT,
-    env: { ...process.env, ...BASE_ENV, LOG_LEVEL: 'info', ...env },
+    env: { ...inheritedEnv(), ...BASE_ENV, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const stdout: string[] = []
