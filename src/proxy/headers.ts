@@ -15,17 +15,21 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'http2-settings',
 ])
 
+const NO_TOKENS: ReadonlySet<string> = new Set()
+
 /** Field names listed in `Connection` headers, lower-cased (RFC 9110 §7.6.1). */
-function connectionTokens(rawHeaders: readonly string[]): Set<string> {
-  const tokens = new Set<string>()
+function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<string> {
+  let tokens: Set<string> | undefined
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue
+    // Length first: this runs on every header of every request and response.
+    const field = rawHeaders[i]!
+    if (field.length !== 10 || field.toLowerCase() !== 'connection') continue
     for (const token of rawHeaders[i + 1]!.split(',')) {
       const name = token.trim().toLowerCase()
-      if (name) tokens.add(name)
+      if (name) (tokens ??= new Set()).add(name)
     }
   }
-  return tokens
+  return tokens ?? NO_TOKENS
 }
 
 /**
