@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Reply } from '../exchange/types.ts'
 import { GatewayError, isRetriableConnectError, toGatewayError } from './errors.ts'
-import { stripHopByHop } from './headers.ts'
+import { findHeader, stripHopByHop } from './headers.ts'
 
 /** Bodies up to this size, with a known length, are read whole: about half the CPU of piping. */
 export const SMALL_BODY_BYTES = 64 * 1024
@@ -79,13 +79,8 @@ export async function callUpstream(options: UpstreamOptions, req: UpstreamReques
 }
 
 function declaredLength(rawHeaders: readonly string[]): number | undefined {
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === 'content-length') {
-      const value = Number(rawHeaders[i + 1])
-      return Number.isSafeInteger(value) && value >= 0 ? value : undefined
-    }
-  }
-  return undefined
+  const value = Number(findHeader(rawHeaders, 'content-length'))
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined
 }
 
 /**
