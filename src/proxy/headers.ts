@@ -17,6 +17,15 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 
 const NO_TOKENS: ReadonlySet<string> = new Set()
 
+/**
+ * Request fields that end at the gateway besides the hop-by-hop ones: every `Proxy-*` field
+ * (none is meant for the Drive API; RFC 9110 §11.7 names two, clients send others), and
+ * `Expect`, which the gateway's own listener answers with `100 Continue` (RFC 9110 §10.1.1).
+ */
+function endsAtGateway(lower: string): boolean {
+  return lower.startsWith('proxy-') || lower === 'expect'
+}
+
 /** Field names listed in `Connection` headers, lower-cased (RFC 9110 §7.6.1). */
 function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<string> {
   let tokens: Set<string> | undefined
@@ -82,7 +91,7 @@ export function upstreamRequestHeaders(
     const name = rawHeaders[i]!
     const value = rawHeaders[i + 1]!
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower)) continue
+    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || endsAtGateway(lower)) continue
     if (lower === 'host') host = value
     else if (lower === 'x-forwarded-for') forwardedFor.push(value)
     else if (lower === 'x-forwarded-proto') proto ??= value
