@@ -63,6 +63,10 @@ export function createRedisClient(
       sentinels: config.nodes.slice(),
       name: config.sentinelName,
       retryStrategy,
+      // After a switch-over (SENTINEL FAILOVER) the old master keeps accepting writes until the
+      // Sentinels demote it, seconds later; entries and generation bumps written there are lost
+      // then. Listening for `+switch-master` on the Sentinels moves the client at once.
+      failoverDetector: true,
     })
   }
   return new Redis(config.url!, { ...common, retryStrategy })

@@ -48,17 +48,39 @@ export class RedisStore implements CacheStore {
   }
 
   async ready(timeoutMs: number): Promise<boolean> {
-    if (this.#client.status === 'ready') return true
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer)
-        this.#client.off('ready', onReady)
-        resolve(ok)
-      }
-      const onReady = () => done(true)
-      const timer = setTimeout(() => done(false), timeoutMs)
-      this.#client.on('ready', onReady)
-    })
+    const deadline = Date.now() + timeoutMs
+    const ready =
+      this.#client.status === 'ready' ||
+      (await new Promise<boolean>((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(timer)
+          this.#client.off('ready', onReady)
+          resolve(ok)
+        }
+        const onReady = () => done(true)
+        const timer = setTimeout(() => done(false), timeoutMs)
+        this.#client.on('ready', onReady)
+      }))
+    if (ready && this.#cluster) await this.#connectMasters(deadline - Date.now())
+    return ready
+  }
+
+  /**
+   * A cluster client is ready once it knows the slot map, having talked to one node; it opens
+   * the other nodes' connections on their first command, which would then pay the connection
+   * set-up inside the store timeout. Opening them here, within what is left of the start-up
+   * wait, keeps the first requests after start-up from timing out against the store. A node
+   * that does not answer in time is left to the breaker, as any failing node is.
+   */
+  async #connectMasters(timeoutMs: number): Promise<void> {
+    if (timeoutMs <= 0) return
+    const masters = (this.#client as Cluster).nodes('master')
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled(masters.map((node) => node.ping())),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ])
+    clearTimeout(timer)
   }
 
   async close(): Promise<void> {
