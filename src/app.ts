@@ -74,6 +74,17 @@ export function createApp(config: Config, deps: AppDeps) {
   ]
   const proxy = new Hono<GatewayEnv>()
   for (const stage of stages) proxy.use(stage)
+  // A stage that throws leaves no reply: the exchange stage answers INTERNAL_ERROR and the
+  // failure goes to the JSON log (Hono's default handler would print it to stderr).
+  proxy.onError((error, c) => {
+    const exchange = c.var.exchange
+    if (exchange) exchange.gatewayError ??= error
+    deps.logger.error('stage failed', {
+      request_id: exchange?.requestId,
+      error: error.stack ?? String(error),
+    })
+    return c.body(null, 500)
+  })
 
   const admin = createAdminApp({
     readiness: deps.readiness,

@@ -1,8 +1,9 @@
-import type { ServerResponse } from 'node:http'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { ERROR_BODY_CAP, extractErrorCode, isErrorStatus } from '../labels/index.ts'
 import { findHeader } from '../proxy/headers.ts'
 import type { Exchange } from './exchange.ts'
+import { gatewayReply } from './gateway-reply.ts'
 import type { Reply } from './types.ts'
 
 /** Copies at most {@link ERROR_BODY_CAP} bytes of a body as it streams by, never holding it back. */
@@ -50,28 +51,28 @@ function errorCodeOf(reply: Reply, copy: BodyCopy | undefined): string {
  * `exchange.finish` exactly once with the outcome.
  */
 export function sendReply(res: ServerResponse, reply: Reply, exchange: Exchange): void {
-  const fromGateway = reply.source === 'gateway'
   // Date is end-to-end: keep the upstream's, and do not invent one where it sent none.
   res.sendDate = false
   if (res.destroyed || res.socket?.destroyed) {
-    if (reply.body && !Buffer.isBuffer(reply.body)) reply.body.destroy()
+    discardBody(reply.body)
     exchange.finish({
       status: 499,
       errorCode: '',
-      fromGateway,
+      fromGateway: reply.source === 'gateway',
       completed: false,
       abortedBy: undefined,
     })
     return
   }
-  res.writeHead(reply.status, reply.statusText, reply.rawHeaders)
-  const body = reply.body
+  const sent = writeHeadOrFallback(res, reply, exchange)
+  if (!sent) return
+  const body = sent.body
   if (body === null || Buffer.isBuffer(body)) {
     res.once('close', () => {
       exchange.finish({
-        status: reply.status,
-        errorCode: errorCodeOf(reply, undefined),
-        fromGateway,
+        status: sent.status,
+        errorCode: errorCodeOf(sent, undefined),
+        fromGateway: sent.source === 'gateway',
         completed: res.writableFinished,
         abortedBy: res.writableFinished ? undefined : 'client',
       })
@@ -82,7 +83,52 @@ export function sendReply(res: ServerResponse, reply: Reply, exchange: Exchange)
   // Send the head now: the client learns the status as soon as the upstream sent it, and a body
   // that then breaks reaches the client as a cut body, not as a connection with no response.
   res.flushHeaders()
-  pipeBody(res, body, reply, exchange)
+  pipeBody(res, body, sent, exchange)
+}
+
+/**
+ * Writes the status line and headers. Node refuses bytes HTTP forbids (it throws); such a reply
+ * is replaced by a gateway error (`UPSTREAM_BAD_RESPONSE` for what came from the upstream or the
+ * cache, `INTERNAL_ERROR` for the gateway's own), and if even that cannot be written the
+ * connection is closed. Either way the exchange finishes: a throw here never escapes.
+ */
+function writeHeadOrFallback(res: ServerResponse, reply: Reply, exchange: Exchange) {
+  const failure = tryWriteHead(res, reply)
+  if (failure === undefined) return reply
+  discardBody(reply.body)
+  exchange.gatewayError ??= failure
+  const fallback = gatewayReply(
+    reply.source === 'gateway' ? 'INTERNAL_ERROR' : 'UPSTREAM_BAD_RESPONSE'
+  )
+  if (tryWriteHead(res, fallback) === undefined) return fallback
+  res.destroy()
+  exchange.finish({
+    status: fallback.status,
+    errorCode: fallback.gatewayErrorCode!,
+    fromGateway: true,
+    completed: false,
+    abortedBy: undefined,
+  })
+  return undefined
+}
+
+function tryWriteHead(res: ServerResponse, reply: Reply): Error | undefined {
+  try {
+    // The reason phrase as sent, empty included; the standard one only for replies that have
+    // none of their own (gateway-made). Always given, so a failed first try leaves no trace.
+    const reason = reply.statusText ?? STATUS_CODES[reply.status] ?? ''
+    res.writeHead(reply.status, reason, reply.rawHeaders)
+    return undefined
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  }
+}
+
+/** A body that will not be sent: stop reading it (cancelling the upstream), never throwing. */
+function discardBody(body: Reply['body']): void {
+  if (body === null || Buffer.isBuffer(body)) return
+  body.on('error', () => {})
+  body.destroy()
 }
 
 function pipeBody(res: ServerResponse, body: Readable, reply: Reply, exchange: Exchange): void {

@@ -4,34 +4,11 @@ import type { MiddlewareHandler } from 'hono'
 import type { RouteMatcher } from '../routes/match.ts'
 import { Exchange } from './exchange.ts'
 import { sendReply } from './send.ts'
-import type { Reply } from './types.ts'
+import { gatewayReply } from './gateway-reply.ts'
 
 export type GatewayEnv = {
   Bindings: { incoming: IncomingMessage; outgoing: ServerResponse }
   Variables: { exchange: Exchange }
-}
-
-const INTERNAL_ERROR_BODY = Buffer.from(
-  JSON.stringify({
-    domain: 'gateway',
-    code: 'INTERNAL_ERROR',
-    message: 'The gateway failed to handle the request',
-  })
-)
-
-function internalErrorReply(): Reply {
-  return {
-    status: 500,
-    rawHeaders: [
-      'content-type',
-      'application/json; charset=utf-8',
-      'content-length',
-      String(INTERNAL_ERROR_BODY.length),
-    ],
-    body: INTERNAL_ERROR_BODY,
-    source: 'gateway',
-    gatewayErrorCode: 'INTERNAL_ERROR',
-  }
 }
 
 /**
@@ -51,7 +28,7 @@ export function exchangeStage({
     if (!current.invalidTarget) current.route = matchRoute(current.method, current.path)
     c.set('exchange', current)
     await next()
-    sendReply(outgoing, current.reply ?? internalErrorReply(), current)
+    sendReply(outgoing, current.reply ?? gatewayReply('INTERNAL_ERROR'), current)
     return RESPONSE_ALREADY_SENT
   }
 }

@@ -14,6 +14,11 @@ export const GATEWAY_ERRORS = {
     message: 'The request body is larger than this gateway accepts',
   },
   INVALID_PATH: { status: 400, message: 'The request target is not a valid origin-form path' },
+  NOT_CACHED: {
+    status: 504,
+    message: 'The request asked for a cached response only, and none is usable',
+  },
+  INTERNAL_ERROR: { status: 500, message: 'The gateway failed to handle the request' },
 } as const
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS
@@ -60,7 +65,14 @@ const BAD_RESPONSE = new Set([
   'UND_ERR_INFO',
   'UND_ERR_RESPONSE_STATUS_CODE',
   'UND_ERR_HEADERS_OVERFLOW',
+  // Before any header reached us: conflicting, repeated or malformed Content-Length, or
+  // Content-Length with Transfer-Encoding (RFC 9112 §6.3 lets a recipient reject all of these).
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ])
+
+// undici reports a response that no request asked for (an unsolicited 101, bytes with no request
+// in flight) as a SocketError whose only mark is its message.
+const BAD_RESPONSE_SOCKET_MESSAGES = new Set(['bad upgrade', 'bad response'])
 
 function errorCode(error: unknown): string | undefined {
   const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined
@@ -74,7 +86,10 @@ export function toGatewayError(error: unknown): GatewayError {
   const code = errorCode(error)
   if (code === 'UND_ERR_HEADERS_TIMEOUT')
     return new GatewayError('UPSTREAM_TIMEOUT', { cause: error })
-  if (code !== undefined && BAD_RESPONSE.has(code)) {
+  if (
+    (code !== undefined && BAD_RESPONSE.has(code)) ||
+    (code === 'UND_ERR_SOCKET' && BAD_RESPONSE_SOCKET_MESSAGES.has((error as Error).message))
+  ) {
     return new GatewayError('UPSTREAM_BAD_RESPONSE', { cause: error })
   }
   // Undici's HTTPParserError carries no code, only its name: the response was not valid HTTP.

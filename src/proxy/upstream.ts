@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici'
 import type { Reply } from '../exchange/types.ts'
 import { GatewayError, isRetriableConnectError, toGatewayError } from './errors.ts'
 import { findHeader, stripHopByHop } from './headers.ts'
+import { responseDefect } from './response-defect.ts'
 
 /** Bodies up to this size, with a known length, are read whole: about half the CPU of piping. */
 export const SMALL_BODY_BYTES = 64 * 1024
@@ -44,8 +45,8 @@ function requestOnce(options: UpstreamOptions, req: UpstreamRequest) {
 
 /**
  * Sends one request upstream and turns the answer into a {@link Reply}. GET and HEAD without a
- * body are sent again only when the connection failed before any byte was written. A status
- * outside 200–599 is not passed on (DESIGN §6): it becomes `UPSTREAM_BAD_RESPONSE`.
+ * body are sent again only when the connection failed before any byte was written. A response
+ * the gateway cannot pass on as sent (see `responseDefect`) becomes `UPSTREAM_BAD_RESPONSE`.
  */
 export async function callUpstream(options: UpstreamOptions, req: UpstreamRequest): Promise<Reply> {
   const retriable = req.body === null && (req.method === 'GET' || req.method === 'HEAD')
@@ -53,18 +54,19 @@ export async function callUpstream(options: UpstreamOptions, req: UpstreamReques
   for (;;) {
     try {
       const res = await requestOnce(options, req)
-      if (res.statusCode < 200 || res.statusCode > 599) {
-        res.body.destroy()
-        throw new GatewayError('UPSTREAM_BAD_RESPONSE', {
-          detail: `upstream status ${res.statusCode}`,
-        })
+      const rawHeaders = res.headers as unknown as string[]
+      const defect = responseDefect(res.statusCode, res.statusText, rawHeaders)
+      if (defect) {
+        discard(res.body)
+        throw new GatewayError('UPSTREAM_BAD_RESPONSE', { detail: defect })
       }
-      const rawHeaders = stripHopByHop(res.headers as unknown as string[])
+      const endToEnd = stripHopByHop(rawHeaders)
       return {
         status: res.statusCode,
-        statusText: res.statusText || undefined,
-        rawHeaders,
-        body: await readBody(res.body, req.method, res.statusCode, rawHeaders),
+        // As sent, empty included: the patched parser keeps its bytes as latin1.
+        statusText: res.statusText,
+        rawHeaders: endToEnd,
+        body: await readBody(res.body, req.method, res.statusCode, endToEnd),
         source: 'upstream',
       }
     } catch (error) {
@@ -76,6 +78,12 @@ export async function callUpstream(options: UpstreamOptions, req: UpstreamReques
       throw toGatewayError(error)
     }
   }
+}
+
+/** Drops a body that will not be passed on; its stream may still fail, and must not throw. */
+function discard(body: Readable): void {
+  body.on('error', () => {})
+  body.destroy()
 }
 
 function declaredLength(rawHeaders: readonly string[]): number | undefined {

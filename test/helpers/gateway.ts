@@ -8,8 +8,13 @@ import type { RunningGateway } from '../../src/server.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const NODE = process.execPath
-/** The command line of `npm start` (package.json): the gateway with the tracing preload. */
-export const START_ARGS = ['--import', './src/tracing/register.ts', 'src/main.ts']
+/** The command line of `npm start` (package.json): the compiled gateway with the tracing preload. */
+export const START_ARGS = [
+  '--enable-source-maps',
+  '--import',
+  './dist/tracing/register.js',
+  'dist/main.js',
+]
 
 /** The runner's environment without `OTEL_*` settings, so that only a test's own apply. */
 function inheritedEnv(): NodeJS.ProcessEnv {
