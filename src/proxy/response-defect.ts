@@ -1,6 +1,7 @@
 // Bytes HTTP forbids in a reason phrase: CTLs other than HTAB, and DEL (RFC 9112 §4:
 // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )). obs-text (0x80–0xFF) is allowed and
-// passes through as sent.
+// passes through as sent. (Control characters are what this pattern is about.)
+// eslint-disable-next-line no-control-regex
 const FORBIDDEN_REASON_BYTES = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/
 
 /**

@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 
 /** What a raw upstream answers to one request: byte chunks written with a pause between them. */
@@ -76,26 +76,20 @@ export function wireRequest(url: string, path: string, extraHead = ''): Promise<
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    import('node:net').then(({ connect }) => {
-      const socket = connect(Number(port), hostname, () => {
-        socket.write(
-          `GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nconnection: close\r\n${extraHead}\r\n`
-        )
-      })
-      socket.on('data', (d) => chunks.push(d))
-      socket.on('error', reject)
-      socket.on('close', () => {
-        const raw = Buffer.concat(chunks)
-        const end = raw.indexOf(HEAD_END)
-        const head = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1')
-        const [statusLine = '', ...headerLines] = head.split('\r\n')
-        resolve({
-          statusLine,
-          headerLines,
-          body: end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4),
-        })
-      })
-    }, reject)
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nconnection: close\r\n${extraHead}\r\n`
+      )
+    })
+    socket.on('data', (d: Buffer) => chunks.push(d))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const raw = Buffer.concat(chunks)
+      const end = raw.indexOf(HEAD_END)
+      const head = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1')
+      const [statusLine = '', ...headerLines] = head.split('\r\n')
+      resolve({ statusLine, headerLines, body: end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4) })
+    })
   })
 }
 
