@@ -57,14 +57,30 @@ function parseInto(value: string, out: Map<string, string | true>): void {
 
 // RFC 9111 §1.2.2: a delta-seconds too large to represent is taken as 2^31.
 const DELTA_MAX = 2 ** 31
+const DELTA = /^\d+$/
 
 /**
- * A delta-seconds argument (RFC 9111 §1.2.2), or undefined when absent or malformed (a malformed
- * `max-age` is then ignored, and the other rules decide).
+ * A delta-seconds argument (RFC 9111 §1.2.2): the seconds, `'invalid'` when the directive is
+ * present without a valid one (negative, a fraction, single quotes, no argument at all), or
+ * undefined when absent. The double-quoted form is read like the token form, as RFC 9111 §5.2
+ * asks of recipients, since the parser has already unquoted it.
+ *
+ * @example
+ * deltaArgument(parseCacheControl(['max-age=-1']), 'max-age') // 'invalid'
  */
-export function deltaSeconds(directives: Directives, name: string): number | undefined {
+export function deltaArgument(
+  directives: Directives,
+  name: string
+): number | 'invalid' | undefined {
   const arg = directives.get(name)
-  if (typeof arg !== 'string' || !/^\d+$/.test(arg)) return undefined
+  if (arg === undefined) return undefined
+  if (typeof arg !== 'string' || !DELTA.test(arg)) return 'invalid'
   const value = Number(arg)
   return value > DELTA_MAX ? DELTA_MAX : value
+}
+
+/** A delta-seconds argument, or undefined when absent or malformed (the directive is ignored). */
+export function deltaSeconds(directives: Directives, name: string): number | undefined {
+  const value = deltaArgument(directives, name)
+  return value === 'invalid' ? undefined : value
 }

@@ -3,7 +3,7 @@ import type { RouteMatch } from '../routes/types.ts'
 import { parseCacheControl } from './cache-control.ts'
 import { currentAge, entryUse, type EntryMeta } from './entry.ts'
 import { ifNoneMatchFails, planRequest, type LookupRequest } from './request-policy.ts'
-import { freshnessLifetime, initialAge, storability } from './response-policy.ts'
+import { freshnessLifetime, initialAge, revalidationRules, storability } from './response-policy.ts'
 
 const lookup: RouteMatch = {
   route: { methods: ['GET', 'HEAD'], template: '/files/{k}', kind: 'lookup', resource: 'k' },
@@ -15,6 +15,7 @@ const mutation: RouteMatch = {
   route: { ...lookup.route, methods: ['DELETE'], kind: 'mutation' },
 }
 const AUTH = ['Authorization', 'Bearer t']
+const of2 = (cc: string) => planRequest('GET', lookup, [...AUTH, 'Cache-Control', cc])
 
 describe('parseCacheControl', () => {
   it('reads tokens, arguments and quoted strings with commas', () => {
@@ -58,6 +59,23 @@ describe('planRequest', () => {
       const plan = planRequest('GET', lookup, [...AUTH, 'cache-control', cc])
       expect(plan.kind === 'lookup' && plan.request.revalidate).toBe(true)
     }
+  })
+
+  it('reads max-stale with and without a value, and only-if-cached (§5.2.1.2, §5.2.1.7)', () => {
+    const plan = (cc: string) => planRequest('GET', lookup, [...AUTH, 'Cache-Control', cc])
+    const of = (cc: string) => {
+      const p = plan(cc)
+      return p.kind === 'lookup' ? p.request : undefined
+    }
+    expect(of('max-stale')?.maxStale).toBe(Infinity)
+    expect(of('max-stale=5')?.maxStale).toBe(5)
+    expect(of('max-stale=-5')?.maxStale).toBeUndefined()
+    expect(of('only-if-cached')?.onlyIfCached).toBe(true)
+    expect(of('max-age=5, min-fresh=2')).toMatchObject({ maxAge: 5, minFresh: 2 })
+  })
+
+  it('revalidates on no-cache but still looks the entry up (§5.2.1.4)', () => {
+    expect(of2('no-cache')).toMatchObject({ kind: 'lookup', request: { revalidate: true } })
   })
 
   it('marks conditional requests so they are not shared', () => {
@@ -121,8 +139,8 @@ describe('freshnessLifetime (RFC 9111 §4.2.1)', () => {
     expect(lifetime(['Expires', '0'])).toBe(0)
   })
 
-  it('ignores a malformed max-age', () => {
-    expect(lifetime(['Cache-Control', 'max-age=soon'])).toBe(60)
+  it('takes a malformed max-age as stale, not as the default (§4.2.1)', () => {
+    expect(lifetime(['Cache-Control', 'max-age=soon'])).toBe(0)
   })
 })
 
@@ -144,6 +162,8 @@ describe('age and use of an entry', () => {
     revalidate: false,
     maxAge: undefined,
     minFresh: undefined,
+    maxStale: undefined,
+    onlyIfCached: false,
     ifNoneMatch: undefined,
     conditional: false,
   }
@@ -165,5 +185,12 @@ describe('age and use of an entry', () => {
     expect(entryUse(meta(), { ...plain, revalidate: true }, t0, 5)).toBe('miss')
     expect(entryUse(meta({ alwaysRevalidate: true }), plain, t0, 5)).toBe('miss')
     expect(entryUse(meta({ neverStale: true }), plain, t0 + 11_000, 5)).toBe('miss')
+  })
+
+  it('never serves an s-maxage response stale (RFC 9111 §5.2.2.10)', () => {
+    expect(revalidationRules(parseCacheControl(['s-maxage=1']))).toEqual({
+      alwaysRevalidate: false,
+      neverStale: true,
+    })
   })
 })

@@ -14,12 +14,26 @@ export type BypassReason =
 export interface LookupRequest {
   /** HEAD: forwarded as HEAD, may be answered from a GET entry, never stored. */
   readonly head: boolean
-  /** `no-cache`, or an age limit of 0: a stored response may not be used (§5.2.1.4, §5.2.1.1). */
+  /**
+   * `no-cache`, or an age limit of 0: a stored response may not be used without validation
+   * (§5.2.1.4, §5.2.1.1). It still may be validated and then used: `no-cache` never bypasses
+   * storage.
+   */
   readonly revalidate: boolean
   /** `max-age=N`: only a response at most N seconds old is acceptable (§5.2.1.1). */
   readonly maxAge: number | undefined
   /** `min-fresh=N`: only a response fresh for N more seconds is acceptable (§5.2.1.3). */
   readonly minFresh: number | undefined
+  /**
+   * `max-stale[=N]`: a response stale by at most N seconds is acceptable; without a value, any
+   * stale response (Infinity) (§5.2.1.2). A malformed value is ignored.
+   */
+  readonly maxStale: number | undefined
+  /**
+   * `only-if-cached`: answer from storage or with 504 `NOT_CACHED`, never contact the upstream
+   * (§5.2.1.7).
+   */
+  readonly onlyIfCached: boolean
   /** `If-None-Match`, answered 304 from an entry whose ETag matches (RFC 9110 §13.1.2). */
   readonly ifNoneMatch: string | undefined
   /**
@@ -78,6 +92,9 @@ export function planRequest(
       revalidate: directives.has('no-cache') || maxAge === 0,
       maxAge,
       minFresh: deltaSeconds(directives, 'min-fresh'),
+      maxStale:
+        directives.get('max-stale') === true ? Infinity : deltaSeconds(directives, 'max-stale'),
+      onlyIfCached: directives.has('only-if-cached'),
       ifNoneMatch,
       conditional:
         ifNoneMatch !== undefined || headerValue(rawHeaders, 'if-modified-since') !== undefined,

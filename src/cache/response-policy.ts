@@ -1,8 +1,11 @@
 /**
  * What may be stored and for how long (DESIGN §7), citing RFC 9111. Pure: times are passed in.
  */
-import { deltaSeconds, parseCacheControl, type Directives } from './cache-control.ts'
+import { parseCacheControl, type Directives } from './cache-control.ts'
+import { freshnessLifetime as lifetimeOf, staleRules } from './freshness.ts'
 import { headerValue, headerValues, listMembers } from './raw-headers.ts'
+
+export { initialAge } from './freshness.ts'
 
 /** Why a response was not stored. */
 export type NotStorableReason = 'status' | 'no-store' | 'set-cookie' | 'vary'
@@ -39,16 +42,10 @@ export function varyNames(rawHeaders: readonly string[]): string[] {
   return listMembers(headerValue(rawHeaders, 'vary')).map((name) => name.toLowerCase())
 }
 
-function httpDate(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const ms = Date.parse(value)
-  return Number.isNaN(ms) ? undefined : ms
-}
-
 /**
- * Freshness lifetime in seconds (RFC 9111 §4.2.1): `s-maxage` (this is a shared cache), then
- * `max-age`, then `Expires` − `Date`; with none of them, `defaultSeconds` (`CACHE_TTL_SECONDS`)
- * stands in for a heuristic. An `Expires` that is not a valid date means "already expired" (§5.3).
+ * Freshness lifetime in seconds (RFC 9111 §4.2.1), strictly parsed: see `freshness.ts`. A
+ * malformed `max-age`, `s-maxage` or `Expires` makes the response stale (0), not fresh for the
+ * default.
  */
 export function freshnessLifetime(
   rawHeaders: readonly string[],
@@ -56,38 +53,23 @@ export function freshnessLifetime(
   defaultSeconds: number,
   receivedAt: number
 ): number {
-  const shared = deltaSeconds(directives, 's-maxage')
-  if (shared !== undefined) return shared
-  const maxAge = deltaSeconds(directives, 'max-age')
-  if (maxAge !== undefined) return maxAge
-  const expiresRaw = headerValue(rawHeaders, 'expires')
-  if (expiresRaw !== undefined) {
-    const expires = httpDate(expiresRaw)
-    if (expires === undefined) return 0
-    const date = httpDate(headerValue(rawHeaders, 'date')) ?? receivedAt
-    return Math.max(0, Math.floor((expires - date) / 1000))
-  }
-  return defaultSeconds
+  return lifetimeOf(rawHeaders, directives, defaultSeconds, receivedAt).seconds
 }
 
 /**
- * The age a response already had when it arrived (RFC 9111 §4.2.3 `corrected_age_value`): the
- * upstream's `Age` plus the time the request spent in flight. The `Date`-based apparent age is
- * left out on purpose: a skewed upstream clock would otherwise make every entry stale at once.
- */
-export function initialAge(rawHeaders: readonly string[], sentAt: number, receivedAt: number) {
-  const age = Number(headerValue(rawHeaders, 'age'))
-  const ageValue = Number.isFinite(age) && age > 0 ? age : 0
-  return ageValue + Math.max(0, receivedAt - sentAt) / 1000
-}
-
-/**
- * `no-cache` (§5.2.2.4) is stored but must be revalidated on every use; `must-revalidate` and
- * `proxy-revalidate` (§5.2.2.2, §5.2.2.8) forbid serving it stale.
+ * `no-cache` (§5.2.2.4) is stored but must be revalidated on every use; `must-revalidate`,
+ * `proxy-revalidate` and `s-maxage` (which implies `proxy-revalidate` for a shared cache,
+ * §5.2.2.10) forbid serving it stale.
  */
 export function revalidationRules(directives: Directives) {
-  return {
-    alwaysRevalidate: directives.has('no-cache'),
-    neverStale: directives.has('must-revalidate') || directives.has('proxy-revalidate'),
-  }
+  const { alwaysRevalidate, neverStale } = staleRules(directives, { source: 'none', seconds: 0 }, 0)
+  return { alwaysRevalidate, neverStale }
+}
+
+/** Whether a response carries a validator a conditional request can use (RFC 9110 §8.8). */
+export function hasValidator(rawHeaders: readonly string[]): boolean {
+  return (
+    headerValue(rawHeaders, 'etag') !== undefined ||
+    headerValue(rawHeaders, 'last-modified') !== undefined
+  )
 }

@@ -4,7 +4,8 @@ import type { RouteDefinition, RouteKind } from './types.ts'
 import { parseTemplate } from './match.ts'
 
 const KINDS: readonly RouteKind[] = ['lookup', 'transfer', 'mutation']
-const METHOD = /^[A-Z]+$/
+// A method is a token (RFC 9110 §9.1, §5.6.2): extension methods such as `M-SEARCH` are valid.
+const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
  * Reads a JSON or YAML route table: a list of routes, or `{ routes: [...] }`. Throws a message
@@ -25,7 +26,7 @@ export function validateRoute(entry: unknown, at: string): RouteDefinition {
   if (
     !Array.isArray(methods) ||
     methods.length === 0 ||
-    !methods.every((m) => typeof m === 'string' && METHOD.test(m.toUpperCase()))
+    !methods.every((m) => typeof m === 'string' && METHOD.test(m))
   ) {
     throw new Error(`${at}.methods: expected a non-empty list of HTTP methods`)
   }
