@@ -10,7 +10,7 @@ import { RATE, SEL, SEL_ROUTE, newDashboard, responses, timeseriesPanel } from '
 /** Statuses where no upstream call was made for this response. */
 const SERVED_FROM_CACHE = 'drive_cache_status=~"hit|coalesced"'
 /** Requests that looked in the cache; bypass (not eligible) and none (CACHE=off) did not. */
-const LOOKED_UP = 'drive_cache_status=~"hit|stale|coalesced|miss|unavailable"'
+const LOOKED_UP = 'drive_cache_status=~"hit|stale|revalidated|coalesced|miss|unavailable"'
 
 export function cacheDashboard(): DashboardBuilder {
   return newDashboard(
@@ -33,8 +33,9 @@ export function cacheDashboard(): DashboardBuilder {
         ],
         {
           description:
-            'hit, stale (served while revalidating), coalesced (waited for another request), ' +
-            'miss, bypass (not eligible), unavailable (store failing).',
+            'hit, stale (served while revalidating), revalidated (confirmed by a 304, body ' +
+            'served from the cache), coalesced (waited for another request), miss, bypass (not ' +
+            'eligible), unavailable (store failing).',
           unit: 'percentunit',
           width: 12,
           max: 1,

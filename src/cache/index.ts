@@ -12,6 +12,7 @@ import { MemoryStore } from './memory-store.ts'
 import { mountPurge } from './purge.ts'
 import { createRedisClient } from './redis-client.ts'
 import { RedisStore } from './redis-store.ts'
+import { createRouteMatcher } from '../routes/match.ts'
 import { Refresher } from './refresher.ts'
 import { cacheStage } from './stage.ts'
 import type { CacheStore } from './store.ts'
@@ -112,6 +113,7 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
     coalescer,
     invalidator,
     refresher,
+    matchRoute: createRouteMatcher(config.routes),
   })
   const purge = { token: config.adminToken, invalidator, logger }
   return {

@@ -13,6 +13,7 @@ import { writeTargets } from './parent-hints.ts'
 import type { Refresher } from './refresher.ts'
 import { labelReply, replyFromEntry, replyFromShared } from './replies.ts'
 import { planRequest, type LookupRequest } from './request-policy.ts'
+import type { RouteMatcher } from '../routes/match.ts'
 import { varyNames } from './response-policy.ts'
 
 export interface CacheStageOptions {
@@ -22,8 +23,14 @@ export interface CacheStageOptions {
   readonly coalescer: Coalescer
   readonly invalidator: Invalidator
   readonly refresher: Refresher
+  /** The route table's matcher: finds the lookup an unsafe method's target URI is cached under. */
+  readonly matchRoute?: RouteMatcher
   readonly now?: () => number
 }
+
+// RFC 9110 §9.2.1 safe methods (QUERY is safe by its definition); any other method, known or
+// not, may change its target.
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'QUERY'])
 
 type Ctx = Context<GatewayEnv>
 
@@ -56,7 +63,22 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
     const exchange = c.var.exchange
     exchange.cacheStatus = 'bypass'
     await next()
+    if (!SAFE_METHODS.has(exchange.method)) await invalidateTarget(exchange)
     labelReply(exchange.reply, 'bypass')
+  }
+
+  /**
+   * RFC 9111 §4.4: an unsafe or unknown method answered with a non-error status invalidates the
+   * entries of its target URI, i.e. those of the lookup route a GET of the same path matches.
+   * (Writes on `mutation` routes invalidate more, in `mutate`.) Awaited, like a mutation's bump,
+   * so the client's next read misses; the invalidator waits at most the store timeout.
+   */
+  async function invalidateTarget(exchange: Ctx['var']['exchange']): Promise<void> {
+    const status = exchange.reply?.status ?? 500
+    if (status < 200 || status >= 400 || exchange.reply?.source !== 'upstream') return
+    const lookupRoute = options.matchRoute?.('GET', exchange.path)
+    if (lookupRoute?.route.kind !== 'lookup') return
+    await invalidator.bump(keys.resourceIds(lookupRoute, exchange.path))
   }
 
   async function mutate(c: Ctx, next: Next): Promise<void> {

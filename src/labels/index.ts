@@ -4,7 +4,12 @@ import { KNOWN_ERROR_CODES } from './drive-codes.ts'
 
 export { extractErrorCode, ERROR_BODY_CAP } from './error-code.ts'
 
-export type CacheStatus = 'hit' | 'stale' | 'coalesced' | 'miss' | 'bypass' | 'unavailable' | 'none'
+/**
+ * `drive_cache_status`. `revalidated`: a stale entry confirmed by a 304 on the request path
+ * (RFC 9111 §4.3.4), so the client got the stored body after one conditional upstream call.
+ */
+export type CacheStatus =
+  'hit' | 'stale' | 'revalidated' | 'coalesced' | 'miss' | 'bypass' | 'unavailable' | 'none'
 
 // RFC 9110 §9 methods plus PATCH (RFC 5789) and QUERY, as the OpenTelemetry HTTP conventions list.
 const KNOWN_METHODS = new Set([
