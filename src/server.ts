@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
@@ -10,6 +10,10 @@ import { Agent, EnvHttpProxyAgent } from 'undici'
 import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
 import type { Config } from './config/types.ts'
 import { Readiness } from './lifecycle/readiness.ts'
+import { ConnectionBook } from './listener/connections.ts'
+import { drainListener } from './listener/drain.ts'
+import { refuseConnect } from './listener/refuse.ts'
+import { serveWithoutUpgrade, takeUpgrade } from './listener/upgrade.ts'
 import type { Logger } from './logging/logger.ts'
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/registry.ts'
 
@@ -29,6 +33,10 @@ export interface RunningGateway {
   shutdown(drainMs?: number): Promise<void>
 }
 
+// While draining, a keep-alive connection is closed once it has been idle this long: a client
+// that sends its next request sooner is still answered.
+const DRAIN_IDLE_MS = 1_000
+
 // Node's reasons for refusing a request before it reaches a handler, as bounded label values.
 function rejectReason(code: string | undefined): string {
   if (code === 'HPE_HEADER_OVERFLOW') return 'header_too_large'
@@ -40,7 +48,8 @@ function listen(
   app: { fetch: FetchCallback },
   host: string,
   port: number,
-  tune?: (server: Server) => void
+  tune?: (server: Server) => void,
+  serverOptions: ServerOptions = {}
 ) {
   // Hono answers HEAD by running the GET route and wrapping its response in a new one, which
   // loses node-server's "already sent" marker; give the marker back so nothing is written twice.
@@ -50,7 +59,7 @@ function listen(
       ? RESPONSE_ALREADY_SENT
       : response
   }
-  const server = createAdaptorServer({ fetch, autoCleanupIncoming: false }) as Server
+  const server = createAdaptorServer({ fetch, autoCleanupIncoming: false, serverOptions }) as Server
   tune?.(server)
   return new Promise<Server>((resolve, reject) => {
     server.once('error', reject)
@@ -98,33 +107,50 @@ export async function startGateway(
     tracing: options.tracing,
     cache: options.cache,
   })
-  const sockets = new Set<Socket>()
-  const proxyServer = await listen(proxy, config.host, config.port, (server) => {
-    // Uploads of many GiB stream for a long time: no whole-request deadline, but headers must
-    // arrive promptly, and idle keep-alive connections outlive typical client pools.
-    server.requestTimeout = 0
-    server.headersTimeout = 60_000
-    server.keepAliveTimeout = 65_000
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket)
-      socket.once('close', () => sockets.delete(socket))
-    })
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-      const reason = rejectReason(error.code)
-      metrics.metrics.rejectedRequests.inc({ reason })
-      if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-        const status =
-          reason === 'header_too_large'
-            ? '431 Request Header Fields Too Large'
-            : reason === 'timeout'
-              ? '408 Request Timeout'
-              : '400 Bad Request'
-        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
-      } else {
-        socket.destroy()
-      }
-    })
-  })
+  const connections = new ConnectionBook()
+  const refused = (reason: string) => () => metrics.metrics.rejectedRequests.inc({ reason })
+  const proxyServer = await listen(
+    proxy,
+    config.host,
+    config.port,
+    (server) => {
+      // Uploads of many GiB stream for a long time: no whole-request deadline, but headers must
+      // arrive promptly, and idle keep-alive connections outlive typical client pools.
+      server.requestTimeout = 0
+      server.headersTimeout = 60_000
+      server.keepAliveTimeout = 65_000
+      server.on('connection', (socket: Socket) => connections.connection(socket))
+      // First, so the book knows a response before anything can finish it.
+      server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
+        connections.request(req, res)
+      )
+      server.on('connect', refuseConnect(connections, refused('connect')))
+      server.on('upgrade', serveWithoutUpgrade(server, connections, refused('upgrade')))
+      // Node answers `Expect: 100-continue` itself; any other expectation is one the gateway
+      // cannot meet (RFC 9110 §10.1.1), refused like a malformed request.
+      server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+        refused('bad_request')()
+        res.writeHead(417, { 'content-length': '0' })
+        res.end()
+      })
+      server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+        const reason = rejectReason(error.code)
+        metrics.metrics.rejectedRequests.inc({ reason })
+        if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+          const status =
+            reason === 'header_too_large'
+              ? '431 Request Header Fields Too Large'
+              : reason === 'timeout'
+                ? '408 Request Timeout'
+                : '400 Bad Request'
+          socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+        } else {
+          socket.destroy()
+        }
+      })
+    },
+    { shouldUpgradeCallback: takeUpgrade }
+  )
   const adminServer = await listen(admin, config.adminHost, config.adminPort)
   readiness.markReady()
   logger.notice('listening', { proxy: urlOf(proxyServer), admin: urlOf(adminServer) })
@@ -138,18 +164,11 @@ export async function startGateway(
     shutdown(drainMs = config.shutdownDrainMs) {
       shuttingDown ??= (async () => {
         readiness.markDraining()
-        const closed = new Promise<void>((resolve) => proxyServer.close(() => resolve()))
-        // Keep-alive connections become idle as their last response ends: close them as they do,
-        // so the drain ends when the work does, not at the deadline.
-        const sweeper = setInterval(() => proxyServer.closeIdleConnections(), 50)
-        proxyServer.closeIdleConnections()
-        const deadline = setTimeout(() => {
-          logger.warn('drain deadline reached', { open_connections: sockets.size })
-          proxyServer.closeAllConnections()
-        }, drainMs)
-        await closed
-        clearTimeout(deadline)
-        clearInterval(sweeper)
+        await drainListener(proxyServer, connections, {
+          drainMs,
+          idleMs: DRAIN_IDLE_MS,
+          onDeadline: (open) => logger.warn('drain deadline reached', { open_connections: open }),
+        })
         await new Promise<void>((resolve) => adminServer.close(() => resolve()))
         adminServer.closeAllConnections()
         await dispatcher.close().catch(() => dispatcher.destroy())
