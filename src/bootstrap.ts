@@ -4,6 +4,11 @@ import type { Logger } from './logging/logger.ts'
 import { createMetricsRegistry } from './metrics/registry.ts'
 import { startGateway, type RunningGateway } from './server.ts'
 import {
+  activeMetricsPush,
+  pushMetricsOnShutdown,
+  type MetricsPushSetup,
+} from './telemetry/index.ts'
+import {
   activeTracing,
   createTracingHooks,
   flushTracingOnShutdown,
@@ -14,13 +19,18 @@ import {
 const STORE_READY_MS = 1_000
 
 /**
- * Starts a gateway with everything its config asks for (cache store, tracing). `main.ts` and the
+ * Starts a gateway with everything its config asks for (cache store, tracing, metrics push). `main.ts` and the
  * tests both start gateways through here, so a test exercises what production runs. Tracing is
- * the SDK `src/tracing/register.ts` started (none: no spans), unless a test passes its own.
+ * the SDK `src/tracing/register.ts` started (none: no spans), and so is the OTLP metrics push
+ * (none: `/metrics` only), unless a test passes its own.
  */
 export async function startFromConfig(
   config: Config,
-  { logger, tracing = activeTracing() }: { logger: Logger; tracing?: TracingSetup }
+  {
+    logger,
+    tracing = activeTracing(),
+    metricsPush = activeMetricsPush(),
+  }: { logger: Logger; tracing?: TracingSetup; metricsPush?: MetricsPushSetup }
 ): Promise<RunningGateway> {
   const metrics = createMetricsRegistry()
   const cache = config.cache.enabled
@@ -41,7 +51,9 @@ export async function startFromConfig(
     await cache?.close()
     throw error
   }
-  return flushTracingOnShutdown(withCache(gateway, cache), tracing)
+  // Shutdown order: drain, close the cache, push the metrics a last time, flush the spans.
+  const push = metricsPush?.start(metrics.registry)
+  return flushTracingOnShutdown(pushMetricsOnShutdown(withCache(gateway, cache), push), tracing)
 }
 
 /** Closes the cache store after the gateway has drained. */

@@ -19,7 +19,7 @@ function checkProtocol(env: Env, name: string): void {
 }
 
 /**
- * Whether spans are made (DESIGN §8): only when an exporter is configured, by
+ * Whether spans are made (README, Tracing): only when an exporter is configured, by
  * `OTEL_TRACES_EXPORTER` or an OTLP endpoint, and `OTEL_SDK_DISABLED` is not `true`. The SDK's
  * own default (OTLP to localhost:4318 whatever is set) would export to nobody. Values the SDK
  * would only warn about stop start-up instead, like every other bad setting.
@@ -27,11 +27,12 @@ function checkProtocol(env: Env, name: string): void {
  * @throws {ConfigError} an unknown exporter or OTLP protocol
  */
 export function tracingEnabled(env: Env): boolean {
-  // OpenTelemetry's boolean variables: only a case-insensitive "true" is true.
-  if (read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return false
   checkProtocol(env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
   checkProtocol(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
   const exporters = read(env, 'OTEL_TRACES_EXPORTER')
+  // OpenTelemetry's boolean variables: only a case-insensitive "true" is true. Checked after the
+  // values above, so a typo stops start-up whether or not the SDK is switched off.
+  const disabled = read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true'
   if (exporters !== undefined) {
     const names = exporters.split(',').map((name) => name.trim())
     // The SDK would quietly turn "none" combined with others into "otlp".
@@ -45,8 +46,9 @@ export function tracingEnabled(env: Env): boolean {
         'otlp, console, zipkin, or none alone'
       )
     }
-    return names[0] !== 'none'
+    return !disabled && names[0] !== 'none'
   }
+  if (disabled) return false
   return (
     read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined ||
     read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined

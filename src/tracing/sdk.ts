@@ -1,7 +1,7 @@
 import { propagation, ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api'
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
+import type { Resource } from '@opentelemetry/resources'
 import { NodeSDK } from '@opentelemetry/sdk-node'
-import pkg from '../../package.json' with { type: 'json' }
+import { telemetryResource } from '../telemetry/resource.ts'
 import type { TracingSetup } from './runtime.ts'
 
 type Flushable = TracerProvider & { forceFlush(): Promise<void> }
@@ -12,24 +12,27 @@ function isFlushable(provider: TracerProvider): provider is Flushable {
 
 /**
  * Starts the OpenTelemetry Node SDK from the standard `OTEL_*` variables, for traces only:
- * - the span exporter, sampler, batch processor, propagators and resource come from the SDK's
- *   own reading of the environment (OTLP over HTTP/protobuf by default);
- * - `service.name` defaults to `drive-gateway` (`OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES`
- *   win), `service.version` is the package version, and the default detectors add host, OS,
- *   process and `service.instance.id` attributes;
+ * - the span exporter, sampler, batch processor and propagators come from the SDK's own reading
+ *   of the environment (OTLP over HTTP/protobuf by default);
+ * - the resource is the one the metrics push shares (`telemetryResource`): `service.name`
+ *   defaults to `drive-gateway`, `service.version` is the package version, and the detectors
+ *   add host, OS, process and `service.instance.id` attributes;
  * - no metric readers and no log processors, whatever `OTEL_METRICS_EXPORTER` or
- *   `OTEL_LOGS_EXPORTER` say: prom-client serves the metrics (DESIGN §5) and logs are JSON lines;
+ *   `OTEL_LOGS_EXPORTER` say: prom-client owns the metrics (its OTLP push is
+ *   `src/telemetry/otlp-push.ts`) and logs are JSON lines;
  * - no instrumentations: the gateway makes its own SERVER and CLIENT spans, so automatic
  *   `http`/`undici` instrumentation would only double them.
  *
  * Call it only when {@link tracingEnabled} says an exporter is configured. Returns `undefined`
  * when the SDK made no tracer provider (e.g. `OTEL_SDK_DISABLED`).
  */
-export function startTracingSdk(): TracingSetup | undefined {
+export function startTracingSdk(
+  resource: Resource = telemetryResource(process.env)
+): TracingSetup | undefined {
   const sdk = new NodeSDK({
-    resource: defaultResource().merge(
-      resourceFromAttributes({ 'service.name': 'drive-gateway', 'service.version': pkg.version })
-    ),
+    resource,
+    // Detected once, in `telemetryResource`, so spans and metrics name the same instance.
+    autoDetectResources: false,
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [],

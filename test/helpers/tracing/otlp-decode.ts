@@ -1,6 +1,7 @@
 /**
  * Just enough of the protobuf wire format (protobuf.dev/programming-guides/encoding) to read an
- * OTLP `ExportTraceServiceRequest` (opentelemetry-proto trace/v1/trace.proto). The installed
+ * OTLP `ExportTraceServiceRequest` (opentelemetry-proto trace/v1/trace.proto) and an
+ * `ExportMetricsServiceRequest` (metrics/v1/metrics.proto). The installed
  * OTLP packages only encode, so the test receiver decodes by field number itself.
  */
 
@@ -126,4 +127,104 @@ export function decodeTraceRequest(body: Buffer): OtlpSpan[] {
     }
   }
   return spans
+}
+
+// ExportMetricsServiceRequest (opentelemetry-proto metrics/v1/metrics.proto). Repeated fixed64
+// and double fields arrive packed (one length-delimited field) or one by one; both are read.
+function eightByteValues(f: Map<number, Value[]>, n: number): Buffer[] {
+  const out: Buffer[] = []
+  for (const value of all(f, n)) {
+    for (let i = 0; i + 8 <= value.length; i += 8) out.push(value.subarray(i, i + 8))
+  }
+  return out
+}
+const fixed64 = (f: Map<number, Value[]>, n: number) =>
+  f.has(n) ? Number(bytes(f, n).readBigUInt64LE(0)) : undefined
+const double = (f: Map<number, Value[]>, n: number) =>
+  f.has(n) ? bytes(f, n).readDoubleLE(0) : undefined
+
+/** One data point: a number (gauge, sum) or an explicit-bucket histogram. */
+export interface OtlpPoint {
+  readonly attributes: Record<string, AttributeValue>
+  readonly startNanos: bigint
+  readonly timeNanos: bigint
+  readonly value?: number
+  readonly count?: number
+  readonly sum?: number
+  /** Per-bucket counts, one more than the bounds (OTLP `bucket_counts`). */
+  readonly bucketCounts?: number[]
+  readonly bounds?: number[]
+}
+
+export interface OtlpMetric {
+  readonly name: string
+  readonly description: string
+  readonly unit: string
+  readonly type: 'gauge' | 'sum' | 'histogram' | 'other'
+  readonly monotonic: boolean
+  /** 1 = DELTA, 2 = CUMULATIVE (OTLP `AggregationTemporality`). */
+  readonly temporality: number
+  readonly points: OtlpPoint[]
+  readonly resource: Record<string, AttributeValue>
+  readonly scope: { name: string; version: string }
+}
+
+function numberPoint(buf: Buffer): OtlpPoint {
+  const f = fieldsOf(buf)
+  return {
+    attributes: attributes(all(f, 7)),
+    startNanos: f.has(2) ? bytes(f, 2).readBigUInt64LE(0) : 0n,
+    timeNanos: f.has(3) ? bytes(f, 3).readBigUInt64LE(0) : 0n,
+    value: f.has(4) ? double(f, 4) : f.has(6) ? Number(bytes(f, 6).readBigInt64LE(0)) : undefined,
+  }
+}
+
+function histogramPoint(buf: Buffer): OtlpPoint {
+  const f = fieldsOf(buf)
+  return {
+    attributes: attributes(all(f, 9)),
+    startNanos: f.has(2) ? bytes(f, 2).readBigUInt64LE(0) : 0n,
+    timeNanos: f.has(3) ? bytes(f, 3).readBigUInt64LE(0) : 0n,
+    count: fixed64(f, 4),
+    sum: double(f, 5),
+    bucketCounts: eightByteValues(f, 6).map((b) => Number(b.readBigUInt64LE(0))),
+    bounds: eightByteValues(f, 7).map((b) => b.readDoubleLE(0)),
+  }
+}
+
+/** Decodes an `ExportMetricsServiceRequest` into its metrics, each with its resource and scope. */
+export function decodeMetricsRequest(body: Buffer): OtlpMetric[] {
+  const metrics: OtlpMetric[] = []
+  for (const rm of all(fieldsOf(body), 1)) {
+    const r = fieldsOf(rm)
+    const resource = attributes(all(fieldsOf(bytes(r, 1)), 1))
+    for (const sm of all(r, 2)) {
+      const s = fieldsOf(sm)
+      const scopeFields = fieldsOf(bytes(s, 1))
+      const scope = { name: text(scopeFields, 1), version: text(scopeFields, 2) }
+      for (const m of all(s, 2)) {
+        const f = fieldsOf(m)
+        const base = {
+          name: text(f, 1),
+          description: text(f, 2),
+          unit: text(f, 3),
+          resource,
+          scope,
+        }
+        if (f.has(5)) {
+          const g = fieldsOf(bytes(f, 5))
+          metrics.push({ ...base, type: 'gauge', monotonic: false, temporality: 0, points: all(g, 1).map(numberPoint) }) // prettier-ignore
+        } else if (f.has(7)) {
+          const g = fieldsOf(bytes(f, 7))
+          metrics.push({ ...base, type: 'sum', monotonic: num(g, 3) === 1, temporality: num(g, 2), points: all(g, 1).map(numberPoint) }) // prettier-ignore
+        } else if (f.has(9)) {
+          const g = fieldsOf(bytes(f, 9))
+          metrics.push({ ...base, type: 'histogram', monotonic: false, temporality: num(g, 2), points: all(g, 1).map(histogramPoint) }) // prettier-ignore
+        } else {
+          metrics.push({ ...base, type: 'other', monotonic: false, temporality: 0, points: [] })
+        }
+      }
+    }
+  }
+  return metrics
 }
