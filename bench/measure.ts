@@ -4,12 +4,20 @@
 // and the CPU of everything else on the box ("foreign" load), waiting for an idle box first and
 // redoing a run once when foreign load was high.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CLK_TCK, cpuTicks, rssBytes, selfTicks, sysTicks, systemTicks } from './proc-stats.ts'
+import {
+  CLK_TCK,
+  cpuTicks,
+  loadAvg1,
+  rssBytes,
+  selfTicks,
+  sysTicks,
+  systemTicks,
+} from './proc-stats.ts'
 import { liveProcs, type Proc } from './procs.ts'
 import type { Settings } from './settings.ts'
 import { runWrk, type WrkResult } from './wrk.ts'
 
-export type Role = 'direct' | 'gateway' | 'nginx'
+export type Role = 'direct' | 'gateway' | 'nginx' | 'peer'
 
 export interface Target {
   readonly id: string
@@ -22,6 +30,8 @@ export interface Target {
   readonly others: Readonly<Record<string, Proc>>
   /** The second of two identical requests must carry `X-Cache-Status: HIT`. */
   readonly expectHit?: boolean
+  /** The body every target of the scenario must answer with (proves the pass-through). */
+  readonly expectBody?: string
   /** Set when the target cannot run; it stays in the report with this reason. */
   skipped?: string
 }
@@ -41,12 +51,18 @@ export interface Run {
   readonly idleWaitS: number
   /** A first attempt discarded for foreign load (its requests still reached the target). */
   readonly discarded?: { readonly foreignCores: number; readonly requests: number }
+  /** The machine's 1-minute load average when the run ended (all processes, ours included). */
+  readonly loadAvg1: number
 }
 
 export interface TargetResult {
   readonly target: Target
   readonly runs: Run[]
   warmup?: WrkResult
+  /** RSS of the proxy (all its processes) after start-up, before any request, bytes. */
+  idleRssBytes?: number
+  /** RSS of the proxy a second after its last run, bytes. */
+  afterRssBytes?: number
 }
 
 export interface MeasureContext {
@@ -167,7 +183,14 @@ async function measureOnce(ctx: MeasureContext, target: Target, round: number): 
     rssPeakBytes,
     foreignCores: foreignCores(before, after),
     idleWaitS,
+    loadAvg1: loadAvg1(),
   }
+}
+
+function rssOf(proc: Proc | undefined): number | undefined {
+  if (!proc) return undefined
+  const rss = proc.pids().reduce((sum, pid) => sum + rssBytes(pid), 0)
+  return rss > 0 ? rss : undefined
 }
 
 async function verify(target: Target, headers: readonly string[]): Promise<string | undefined> {
@@ -179,8 +202,11 @@ async function verify(target: Target, headers: readonly string[]): Promise<strin
   let cacheStatus: string | null = null
   for (let i = 0; i < (target.expectHit ? 2 : 1); i++) {
     const res = await fetch(target.url, { headers: h })
-    await res.arrayBuffer()
+    const body = await res.text()
     if (res.status !== 200) return `GET ${target.url} answered ${res.status}, not 200`
+    if (target.expectBody !== undefined && body !== target.expectBody) {
+      return `GET ${target.url} answered a different body (${body.length} bytes, expected ${target.expectBody.length})`
+    }
     cacheStatus = res.headers.get('x-cache-status')
   }
   if (target.expectHit && cacheStatus?.toUpperCase() !== 'HIT') {
@@ -199,6 +225,8 @@ export async function measureScenario(
   targets: readonly Target[]
 ): Promise<TargetResult[]> {
   const results: TargetResult[] = targets.map((target) => ({ target, runs: [] }))
+  // Idle RSS first, while no target has seen a request (they all started before the scenario).
+  for (const result of results) result.idleRssBytes = rssOf(result.target.proxy)
   for (const result of results) {
     const { target } = result
     if (target.skipped) continue
@@ -263,6 +291,10 @@ export async function measureScenario(
       )
     }
   }
+  // RSS once the load is gone: what the runtime gives back (V8 shrinks its young generation
+  // after a while; the old generation and malloc arenas mostly stay).
+  await sleep(1000)
+  for (const result of live) result.afterRssBytes = rssOf(result.target.proxy)
   return results
 }
 

@@ -109,3 +109,12 @@ export function cpuModel(): string {
     return 'unknown'
   }
 }
+
+/** The 1-minute load average (/proc/loadavg): runnable and waiting tasks of the whole machine. */
+export function loadAvg1(): number {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])
+  } catch {
+    return NaN
+  }
+}

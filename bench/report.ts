@@ -11,13 +11,15 @@ export interface RatioRef {
   readonly id: string
   /** Column heading, e.g. `×nginx`. */
   readonly name: string
+  /** What is divided: req/s (default), the proxy's CPU µs/req, or p99 latency. */
+  readonly metric?: 'rps' | 'cpu' | 'p99'
 }
 
 export interface ScenarioResult {
   readonly key: string
   readonly title: string
   readonly refs: readonly RatioRef[]
-  /** Target id whose p50 the "+p50" column subtracts. */
+  /** Target id whose p50 and p99 the "+p50"/"+p99" columns subtract. */
   readonly directId?: string
   readonly results: TargetResult[]
   readonly notes: string[]
@@ -35,11 +37,18 @@ export interface Row {
   readonly p99Ms?: number
   readonly cpuUsPerReq: Record<string, number>
   readonly rssPeakMb?: number
+  /** RSS after start-up, before any request. */
+  readonly rssIdleMb?: number
+  /** RSS a second after the last run. */
+  readonly rssAfterMb?: number
   readonly non2xx: number
   readonly socketErrors: number
   readonly maxForeignCores?: number
   readonly ratios: Record<string, number>
   readonly addedP50Ms?: number
+  readonly addedP99Ms?: number
+  /** Highest 1-minute load average of the machine at the end of a run of this row. */
+  readonly maxLoadAvg1?: number
   readonly runs: Run[]
 }
 
@@ -60,6 +69,12 @@ function paired(a: TargetResult, b: TargetResult, f: (x: Run, y: Run) => number)
   return median(values)
 }
 
+const RATIO: Record<'rps' | 'cpu' | 'p99', (x: Run, y: Run) => number> = {
+  rps: (x, y) => x.wrk.rps / y.wrk.rps,
+  cpu: (x, y) => (x.cpuUsPerReq.proxy ?? NaN) / (y.cpuUsPerReq.proxy ?? NaN),
+  p99: (x, y) => x.wrk.latency.p99 / y.wrk.latency.p99,
+}
+
 export function rowsOf(scenario: ScenarioResult): Row[] {
   const byId = new Map(scenario.results.map((r) => [r.target.id, r]))
   return scenario.results.map((result): Row => {
@@ -75,7 +90,14 @@ export function rowsOf(scenario: ScenarioResult): Row[] {
       socketErrors: runs.reduce((s, r) => s + r.wrk.socketErrors, 0),
       runs,
     }
-    if (runs.length === 0) return { ...base, cpuUsPerReq: {}, ratios: {} }
+    if (runs.length === 0) {
+      return {
+        ...base,
+        cpuUsPerReq: {},
+        ratios: {},
+        rssIdleMb: result.idleRssBytes ? result.idleRssBytes / 1e6 : undefined,
+      }
+    }
     const rps = runs.map((r) => r.wrk.rps)
     const cpuUsPerReq: Record<string, number> = {}
     for (const name of Object.keys(runs[0]!.cpuUsPerReq)) {
@@ -85,14 +107,17 @@ export function rowsOf(scenario: ScenarioResult): Row[] {
     for (const ref of scenario.refs) {
       const other = byId.get(ref.id)
       if (other && other.runs.length > 0) {
-        ratios[ref.name] = paired(result, other, (x, y) => x.wrk.rps / y.wrk.rps)
+        ratios[ref.name] = paired(result, other, RATIO[ref.metric ?? 'rps'])
       }
     }
     const direct = scenario.directId ? byId.get(scenario.directId) : undefined
-    const addedP50Ms =
-      direct && direct !== result && direct.runs.length > 0
-        ? paired(result, direct, (x, y) => x.wrk.latency.p50 - y.wrk.latency.p50)
-        : undefined
+    const hasDirect = direct && direct !== result && direct.runs.length > 0
+    const addedP50Ms = hasDirect
+      ? paired(result, direct, (x, y) => x.wrk.latency.p50 - y.wrk.latency.p50)
+      : undefined
+    const addedP99Ms = hasDirect
+      ? paired(result, direct, (x, y) => x.wrk.latency.p99 - y.wrk.latency.p99)
+      : undefined
     const rss = Math.max(...runs.map((r) => r.rssPeakBytes))
     return {
       ...base,
@@ -101,9 +126,13 @@ export function rowsOf(scenario: ScenarioResult): Row[] {
       p99Ms: median(runs.map((r) => r.wrk.latency.p99)),
       cpuUsPerReq,
       rssPeakMb: rss > 0 ? rss / 1e6 : undefined,
+      rssIdleMb: result.idleRssBytes ? result.idleRssBytes / 1e6 : undefined,
+      rssAfterMb: result.afterRssBytes ? result.afterRssBytes / 1e6 : undefined,
       maxForeignCores: Math.max(...runs.map((r) => r.foreignCores)),
+      maxLoadAvg1: Math.max(...runs.map((r) => r.loadAvg1 ?? NaN).filter(Number.isFinite)),
       ratios,
       addedP50Ms,
+      addedP99Ms,
     }
   })
 }
@@ -140,6 +169,11 @@ function otherCpuCell(row: Row): string {
   return parts.join(', ') || '–'
 }
 
+function rssCell(row: Row): string {
+  if (row.rssPeakMb === undefined && row.rssIdleMb === undefined) return '–'
+  return `${fmt.mb(row.rssIdleMb)} / ${fmt.mb(row.rssPeakMb)} / ${fmt.mb(row.rssAfterMb)}`
+}
+
 export function scenarioMarkdown(scenario: ScenarioResult, rows: Row[]): string {
   const head = [
     'target',
@@ -147,10 +181,10 @@ export function scenarioMarkdown(scenario: ScenarioResult, rows: Row[]): string 
     'p50 ms',
     'p99 ms',
     ...scenario.refs.map((r) => r.name),
-    ...(scenario.directId ? ['+p50 ms vs direct'] : []),
+    ...(scenario.directId ? ['+p50 ms vs direct', '+p99 ms vs direct'] : []),
     'proxy CPU µs/req',
     'others µs/req',
-    'peak RSS MB',
+    'RSS MB idle / peak / after',
     'non-2xx',
     'socket err',
     'other load (cores)',
@@ -161,13 +195,17 @@ export function scenarioMarkdown(scenario: ScenarioResult, rows: Row[]): string 
     row.rps ? `${fmt.int(row.rps.median)} (${fmt.int(row.rps.min)}–${fmt.int(row.rps.max)})` : '–',
     fmt.ms(row.p50Ms),
     fmt.ms(row.p99Ms),
-    ...scenario.refs.map((r) => (r.id === row.id ? '1.00' : fmt.ratio(row.ratios[r.name]))),
+    ...scenario.refs.map((r) =>
+      r.id === row.id && row.rps ? '1.00' : fmt.ratio(row.ratios[r.name])
+    ),
     ...(scenario.directId
-      ? [row.id === scenario.directId ? '0' : fmt.signedMs(row.addedP50Ms)]
+      ? row.id === scenario.directId
+        ? ['0', '0']
+        : [fmt.signedMs(row.addedP50Ms), fmt.signedMs(row.addedP99Ms)]
       : []),
     cpuCell(row),
     otherCpuCell(row),
-    fmt.mb(row.rssPeakMb),
+    rssCell(row),
     String(row.non2xx),
     String(row.socketErrors),
     row.maxForeignCores === undefined ? '–' : row.maxForeignCores.toFixed(2),
@@ -175,6 +213,50 @@ export function scenarioMarkdown(scenario: ScenarioResult, rows: Row[]): string 
   ])
   const notes = scenario.notes.map((n) => `- ${n}`).join('\n')
   return `### ${scenario.title}\n\n${table(head, body)}${notes ? `\n\n${notes}` : ''}\n`
+}
+
+/**
+ * The heap flags A/B: each flag set's RSS (idle, peak, after) against its req/s and CPU, paired
+ * with the shipped flags round by round, and one line per variant stating the trade-off.
+ */
+export function heapMarkdown(scenario: ScenarioResult, rows: Row[]): string {
+  const shipped = rows[0]
+  const body = rows.map((row, i) => [
+    row.label,
+    row.rps ? fmt.int(row.rps.median) : '–',
+    i === 0 ? '1.00' : fmt.ratio(row.ratios['×shipped']),
+    cpuCell(row),
+    i === 0 ? '1.00' : fmt.ratio(row.ratios['CPU ×shipped']),
+    fmt.ms(row.p99Ms),
+    rssCell(row),
+    i === 0 || !shipped?.rssPeakMb || !row.rssPeakMb
+      ? '–'
+      : `${row.rssPeakMb - shipped.rssPeakMb >= 0 ? '+' : ''}${fmt.mb(row.rssPeakMb - shipped.rssPeakMb)}`,
+    row.maxForeignCores === undefined ? '–' : row.maxForeignCores.toFixed(2),
+    row.status,
+  ])
+  const lines = rows.slice(1).flatMap((row) => {
+    const r = row.ratios['×shipped']
+    if (!shipped?.rssPeakMb || !row.rssPeakMb || r === undefined || !Number.isFinite(r)) return []
+    const dRss = row.rssPeakMb - shipped.rssPeakMb
+    const dRps = (r - 1) * 100
+    return [
+      `- ${row.label}: peak RSS ${dRss >= 0 ? '+' : '−'}${fmt.mb(Math.abs(dRss))} MB, req/s ${dRps >= 0 ? '+' : '−'}${Math.abs(dRps).toFixed(1)} %, CPU µs/req ×${fmt.ratio(row.ratios['CPU ×shipped'])} against the shipped flags.`,
+    ]
+  })
+  const head = [
+    'node flags',
+    'req/s',
+    '×shipped',
+    'CPU µs/req',
+    'CPU ×shipped',
+    'p99 ms',
+    'RSS MB idle / peak / after',
+    'peak RSS Δ MB',
+    'other load (cores)',
+    'status',
+  ]
+  return `### ${scenario.title}\n\n${table(head, body)}${lines.length ? `\n\n${lines.join('\n')}` : ''}\n`
 }
 
 export interface DownloadRow {
@@ -228,7 +310,7 @@ export function checksMarkdown(checks: readonly Check[]): string {
     c.target,
     c.ok === undefined ? 'not measured' : c.ok ? 'met' : '**missed**',
   ])
-  return `### Targets (issues 2, 3, 4)\n\n${table(['check', 'measured', 'target', 'result'], body)}\n`
+  return `### Targets (issue 12; ratios from this run)\n\n${table(['target', 'measured', 'wanted', 'result'], body)}\n`
 }
 
 export function profileMarkdown(p: ProfileSummary): string {
@@ -245,17 +327,24 @@ export function profileMarkdown(p: ProfileSummary): string {
 
 export { fmt }
 
-/** Writes `<stamp>.json`, `<stamp>.md` and `latest.md`; returns the paths. */
+/**
+ * Writes `<stamp>.json` and `<stamp>.md`, and `latest.md` unless `quick` (a development run is
+ * never the latest result); returns the paths.
+ */
 export function writeResults(
   dir: string,
   stamp: string,
   json: unknown,
-  markdown: string
+  markdown: string,
+  quick = false
 ): string[] {
   mkdirSync(dir, { recursive: true })
-  const files = [join(dir, `${stamp}.json`), join(dir, `${stamp}.md`), join(dir, 'latest.md')]
+  const files = [join(dir, `${stamp}.json`), join(dir, `${stamp}.md`)]
   writeFileSync(files[0]!, JSON.stringify(json, null, 2) + '\n')
   writeFileSync(files[1]!, markdown)
-  writeFileSync(files[2]!, markdown)
+  if (!quick) {
+    files.push(join(dir, 'latest.md'))
+    writeFileSync(files[2]!, markdown)
+  }
   return files
 }

@@ -1,5 +1,7 @@
 // The processes under test, each its own child so its CPU and memory are measured apart:
-// the Drive API simulator (upstream), the gateway as `npm start` runs it, Redis, the OTLP sink.
+// the Drive API simulator (upstream), the gateway as `npm start` runs it, its peers (the Node
+// floor, fastify), Redis, the OTLP sink.
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +25,8 @@ export interface Upstream {
   readonly url: string
   readonly port: number
   readonly latencyMs: number
+  /** What answers, for the report: `nginx return 200 (421 B JSON)` or `Drive API simulator`. */
+  readonly label: string
 }
 
 export async function startSimulator(latencyMs: number): Promise<Upstream> {
@@ -43,18 +47,62 @@ export async function startSimulator(latencyMs: number): Promise<Upstream> {
     await res.arrayBuffer()
     return res.status === 200 ? true : undefined
   })
-  return { proc, url, port, latencyMs }
+  return { proc, url, port, latencyMs, label: 'Drive API simulator' }
+}
+
+export type PeerKind = 'floor' | 'fastify'
+
+const PEERS: Record<PeerKind, { file: string; name: string }> = {
+  floor: { file: 'bench/peers/floor.ts', name: 'node floor' },
+  fastify: { file: 'bench/peers/fastify.ts', name: 'fastify' },
+}
+
+export interface Peer {
+  readonly proc: Proc
+  readonly url: string
+}
+
+/** A peer proxy (bench/peers/) in front of `upstreamUrl`, ready when it proxies a request. */
+export async function startPeer(
+  kind: PeerKind,
+  upstreamUrl: string,
+  probePath: string
+): Promise<Peer> {
+  const port = await freePort()
+  const { file, name } = PEERS[kind]
+  const proc = startProcess(name, NODE, [file], {
+    cwd: ROOT,
+    env: cleanEnv({ PEER_PORT: String(port), UPSTREAM_URL: upstreamUrl }),
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitUntil(proc, `an answer to GET ${probePath}`, async () => {
+    const res = await fetch(url + probePath)
+    await res.arrayBuffer()
+    return res.status === 200 ? true : undefined
+  })
+  return { proc, url }
 }
 
 const TRACING_PRELOAD = './src/tracing/register.ts'
 
+export interface GatewayCommand {
+  /** Node arguments: flags, then the entry script last. */
+  readonly args: string[]
+  /** How the command was found, for the report. */
+  readonly from: string
+  /** The entry script (e.g. `dist/main.js` once `npm start` runs compiled JavaScript). */
+  readonly entry: string
+  /** Node flags of `npm start` itself (e.g. V8 heap flags it ships). */
+  readonly startFlags: string[]
+}
+
 /**
- * How `npm start` starts the gateway: the node arguments of package.json's `start` script (so a
- * `--import` of the tracing module there is benchmarked too), else `src/main.ts`. When the
- * tracing preload exists but the script does not load it yet, the bench adds it (and says so),
- * so that the tracing rows measure tracing.
+ * How `npm start` starts the gateway: the node arguments of package.json's `start` script (so
+ * its preloads and V8 flags are benchmarked too), else `src/main.ts`. When the script runs the
+ * TypeScript source and the tracing preload exists but is not loaded yet, the bench adds it (and
+ * says so), so that the tracing rows measure tracing.
  */
-export function gatewayArgs(): { args: string[]; from: string } {
+export function gatewayArgs(): GatewayCommand {
   let args = ['src/main.ts']
   let from = 'node src/main.ts'
   try {
@@ -70,14 +118,56 @@ export function gatewayArgs(): { args: string[]; from: string } {
   } catch {
     // the default
   }
+  const entry = args[args.length - 1]!
   if (
+    entry.endsWith('.ts') &&
     existsSync(`${ROOT}src/tracing/register.ts`) &&
-    !args.some((a) => a.includes('register.ts'))
+    !args.some((a) => a.includes('register.'))
   ) {
     args = ['--import', TRACING_PRELOAD, ...args]
     from += ` + --import ${TRACING_PRELOAD} (added by the bench: not in npm start yet)`
   }
-  return { args, from }
+  const startFlags = args.slice(0, -1).filter((a, i, all) => {
+    // `--import X` and `-r X` are preloads, not runtime flags.
+    const prev = all[i - 1]
+    return (
+      a.startsWith('--') &&
+      !/^--(import|require)$/.test(a) &&
+      !/^(--import|--require|-r)$/.test(prev ?? '')
+    )
+  })
+  return { args, from, entry, startFlags }
+}
+
+/** The gateway's command with extra node flags after its own (so they win over its defaults). */
+export function withNodeFlags(args: readonly string[], flags: readonly string[]): string[] {
+  return [...args.slice(0, -1), ...flags, args[args.length - 1]!]
+}
+
+/**
+ * When `npm start` runs compiled JavaScript, builds it first (`npm run build`, when there is such
+ * a script) so the bench never measures stale output; returns what it did, for the log.
+ */
+export function ensureBuilt(): string | undefined {
+  const { entry } = gatewayArgs()
+  if (entry.endsWith('.ts')) return undefined
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+    scripts?: Record<string, string>
+  }
+  if (pkg.scripts?.build) {
+    const npm = process.env.npm_execpath
+    const r = npm
+      ? spawnSync(NODE, [npm, 'run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
+      : spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
+    if (r.status !== 0) {
+      throw new Error(`npm run build failed (${r.status}):\n${r.stdout}${r.stderr}`)
+    }
+    return `built ${entry} (npm run build)`
+  }
+  if (!existsSync(`${ROOT}${entry}`)) {
+    throw new Error(`npm start runs ${entry}, which does not exist: run npm ci (prepare builds it)`)
+  }
+  return undefined
 }
 
 export interface Gateway {
@@ -97,7 +187,7 @@ export interface GatewayOptions {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const [port, adminPort] = [await freePort(), await freePort()]
   const { args } = gatewayArgs()
-  const proc = startProcess(options.name, NODE, [...(options.nodeFlags ?? []), ...args], {
+  const proc = startProcess(options.name, NODE, withNodeFlags(args, options.nodeFlags ?? []), {
     cwd: ROOT,
     env: cleanEnv({
       UPSTREAM_URL: options.upstreamUrl,
