@@ -36,7 +36,7 @@ describe('Redis Cluster: three masters, one with a replica', () => {
       REDIS_MODE: 'cluster',
       REDIS_NODES: cluster.seeds,
       REDIS_KEY_PREFIX: PREFIX,
-      CACHE_STORE_TIMEOUT_MS: '250',
+      CACHE_STORE_TIMEOUT_MS: '500',
       CACHE_BREAKER_COOLDOWN_MS: '200',
     })
   })

@@ -36,7 +36,7 @@ describe('Redis Sentinel: a master, a replica, three Sentinels', () => {
       REDIS_NODES: group.seeds,
       REDIS_SENTINEL_NAME: group.name,
       REDIS_KEY_PREFIX: PREFIX,
-      CACHE_STORE_TIMEOUT_MS: '250',
+      CACHE_STORE_TIMEOUT_MS: '500',
       CACHE_BREAKER_COOLDOWN_MS: '200',
     })
   })
