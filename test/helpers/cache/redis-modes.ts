@@ -1,4 +1,4 @@
-import { startRedisServer, waitUntil, type RedisServer } from '../redis-server.ts'
+import { freePort, startRedisServer, waitUntil, type RedisServer } from '../redis-server.ts'
 
 /** 16384 slots split as `redis-cli --cluster create` splits them among `n` masters. */
 function slotRanges(n: number): [number, number][] {
@@ -74,8 +74,12 @@ export async function startRedisCluster({
     FAST_SYNC,
   ]
   const started: RedisServer[] = []
+  const busPorts = new Map<RedisServer, number>()
   const start = async () => {
-    const server = await startRedisServer({ config })
+    // The bus port defaults to the client port + 10000, past 65535 for a high free port.
+    const bus = await freePort()
+    const server = await startRedisServer({ config: [...config, `cluster-port ${bus}`] })
+    busPorts.set(server, bus)
     started.push(server)
     return server
   }
@@ -102,7 +106,13 @@ export async function startRedisCluster({
     )
     await masters[0]!.call(async (c) => {
       for (const other of [...masters.slice(1), ...replicas])
-        await c.call('CLUSTER', 'MEET', '127.0.0.1', String(other.port))
+        await c.call(
+          'CLUSTER',
+          'MEET',
+          '127.0.0.1',
+          String(other.port),
+          String(busPorts.get(other))
+        )
     })
     await Promise.all(
       replicas.map(async (replica, i) => {
