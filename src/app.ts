@@ -1,5 +1,4 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import type { Dispatcher } from 'undici'
 import { createAdminApp } from './admin/index.ts'
 import type { Config } from './config/types.ts'
 import type { Exchange } from './exchange/exchange.ts'
@@ -9,8 +8,8 @@ import type { Readiness } from './lifecycle/readiness.ts'
 import { accessLogStage } from './logging/access-log.ts'
 import type { Logger } from './logging/logger.ts'
 import type { MetricsRegistry } from './metrics/registry.ts'
-import { metricsStage, upstreamMetricsObserver } from './metrics/stage.ts'
-import { upstreamStage, type UpstreamObserver } from './proxy/index.ts'
+import { metricsStage } from './metrics/stage.ts'
+import { upstreamStage, type Forward, type UpstreamObserver } from './proxy/index.ts'
 import { requestIdStage } from './request-id/index.ts'
 import { createRouteMatcher } from './routes/match.ts'
 
@@ -29,7 +28,8 @@ export interface CacheHooks {
 }
 
 export interface AppDeps {
-  readonly dispatcher: Dispatcher
+  /** The one upstream client, with metrics and tracing observers attached. */
+  readonly forward: Forward
   readonly metrics: MetricsRegistry
   readonly logger: Logger
   readonly readiness: Readiness
@@ -59,18 +59,7 @@ export function createApp(config: Config, deps: AppDeps) {
       traceIdsOf: tracing?.traceIdsOf,
     }),
     ...(cache ? [cache.stage] : []),
-    upstreamStage({
-      dispatcher: deps.dispatcher,
-      upstreams: config.upstreams,
-      headersTimeoutMs: config.upstreamTimeoutMs,
-      bodyTimeoutMs: config.upstreamBodyTimeoutMs,
-      retries: config.upstreamRetries,
-      maxRequestBytes: config.maxRequestBytes,
-      observers: [
-        upstreamMetricsObserver(metrics.metrics),
-        ...(tracing ? [tracing.upstreamObserver] : []),
-      ],
-    }),
+    upstreamStage({ forward: deps.forward, maxRequestBytes: config.maxRequestBytes }),
   ]
   const proxy = new Hono<GatewayEnv>()
   for (const stage of stages) proxy.use(stage)

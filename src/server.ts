@@ -6,9 +6,9 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 const ALREADY_SENT_HEADER = 'x-hono-already-sent'
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch']
-import { Agent, EnvHttpProxyAgent } from 'undici'
 import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
 import type { Config } from './config/types.ts'
+import type { Forward } from './proxy/index.ts'
 import { Readiness } from './lifecycle/readiness.ts'
 import { ConnectionBook } from './listener/connections.ts'
 import { drainListener } from './listener/drain.ts'
@@ -19,6 +19,8 @@ import { createMetricsRegistry, type MetricsRegistry } from './metrics/registry.
 
 export interface GatewayOptions {
   readonly logger: Logger
+  /** The upstream client (`createForward`); its pools are closed by whoever made them. */
+  readonly forward: Forward
   readonly metrics?: MetricsRegistry
   readonly tracing?: TracingHooks
   readonly cache?: CacheHooks
@@ -76,10 +78,6 @@ function urlOf(server: Server): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
 }
 
-function egressProxyConfigured(env: NodeJS.ProcessEnv): boolean {
-  return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => !!env[name])
-}
-
 /** Starts the proxy and admin listeners for a loaded config. */
 export async function startGateway(
   config: Config,
@@ -88,19 +86,8 @@ export async function startGateway(
   const { logger } = options
   const metrics = options.metrics ?? createMetricsRegistry()
   const readiness = new Readiness()
-  // One keep-alive pool per upstream origin. With HTTP(S)_PROXY set, egress goes through it
-  // (NO_PROXY honoured); without, a plain Agent skips the per-request proxy decision.
-  const agentOptions = {
-    connections: config.upstreamConnections,
-    keepAliveTimeout: 60_000,
-    headersTimeout: config.upstreamTimeoutMs,
-    bodyTimeout: config.upstreamBodyTimeoutMs,
-  }
-  const dispatcher = egressProxyConfigured(process.env)
-    ? new EnvHttpProxyAgent(agentOptions)
-    : new Agent(agentOptions)
   const { proxy, admin } = createApp(config, {
-    dispatcher,
+    forward: options.forward,
     metrics,
     logger,
     readiness,
@@ -171,7 +158,6 @@ export async function startGateway(
         })
         await new Promise<void>((resolve) => adminServer.close(() => resolve()))
         adminServer.closeAllConnections()
-        await dispatcher.close().catch(() => dispatcher.destroy())
       })()
       return shuttingDown
     },

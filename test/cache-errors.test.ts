@@ -94,7 +94,7 @@ describe('errors are passed through and never stored', () => {
   it('left no entry in Redis', async () => {
     const redis = new Redis(inject('redisUrl'))
     try {
-      expect(await redis.keys(`${prefix}*:e:*`)).toEqual([])
+      expect(await redis.keys(`${prefix}*:e2:*`)).toEqual([])
     } finally {
       redis.disconnect()
     }

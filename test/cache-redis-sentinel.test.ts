@@ -121,7 +121,7 @@ describe('Redis Sentinel: a master, a replica, three Sentinels', () => {
       { maxMs: 15_000 }
     )
     for (const probe of run.probes) expect(probe.status).toBe(200)
-    expect((await keysOn(old)).some((k) => k.includes('{r:c}:e:'))).toBe(true)
+    expect((await keysOn(old)).some((k) => k.includes('{r:c}:e2:'))).toBe(true)
     expect((await get('a')).cache).toBe('HIT')
     console.log(
       `sentinel, SENTINEL FAILOVER back: gateway on the new master` +

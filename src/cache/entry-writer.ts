@@ -1,7 +1,13 @@
 import type { SharedResponse } from './coalescer.ts'
-import { encodeEntry, entryTtlMs, MAX_ENTRY_MS, type EntryMeta } from './entry.ts'
+import {
+  encodeEntry,
+  ENTRY_FORMAT_VERSION,
+  entryTtlMs,
+  MAX_ENTRY_MS,
+  type EntryMeta,
+} from './entry.ts'
 import { varyDigest } from './key.ts'
-import { headerValue, withoutHeaders } from './raw-headers.ts'
+import { headerValue, withoutHeaders } from '../http/headers.ts'
 import {
   freshnessLifetime,
   initialAge,
@@ -50,7 +56,7 @@ export function buildEntry(
   if (!verdict.storable) return undefined
   const { alwaysRevalidate, neverStale } = revalidationRules(verdict.directives)
   const meta: EntryMeta = {
-    v: 1,
+    v: ENTRY_FORMAT_VERSION,
     status: response.status,
     ...(response.statusText !== undefined && { statusText: response.statusText }),
     headers: withoutHeaders(response.rawHeaders, NOT_STORED_HEADERS),

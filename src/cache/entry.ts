@@ -1,10 +1,14 @@
 /**
  * A stored response: its metadata as one JSON line, then the body bytes. One store value per
- * entry, so a hit is one read. Pure.
+ * entry, so a hit is one read. Entries are immutable: a revalidation writes a new one. The
+ * format has a version, and the version is part of every entry key (see `key.ts`), so a gateway
+ * with a new format never reads an old entry: old ones age out. Pure.
  */
 import type { LookupRequest } from './request-policy.ts'
 
-const VERSION = 1
+/** The entry format's version; part of the entry key. */
+export const ENTRY_FORMAT_VERSION = 2
+const VERSION = ENTRY_FORMAT_VERSION
 const NEWLINE = 0x0a
 
 /** Everything needed to replay a response and judge its freshness. Times are epoch ms. */
@@ -40,17 +44,50 @@ export function encodeEntry({ meta, body }: CacheEntry): Buffer {
   return Buffer.concat([head, body], head.length + body.length)
 }
 
-/** Undefined for anything that is not an entry of this version (foreign or corrupt values). */
+/**
+ * Undefined for anything that is not a well-formed entry of this version: a foreign value, a
+ * truncated one, an older format, or metadata with a missing or mistyped field. Whatever the
+ * store returns, the gateway either decodes an entry it can replay or treats it as a miss.
+ */
 export function decodeEntry(value: Buffer): CacheEntry | undefined {
   const newline = value.indexOf(NEWLINE)
   if (newline < 0) return undefined
+  let meta: unknown
   try {
-    const meta = JSON.parse(value.toString('utf8', 0, newline)) as EntryMeta
-    if (meta?.v !== VERSION || !Array.isArray(meta.headers)) return undefined
-    return { meta, body: value.subarray(newline + 1) }
+    meta = JSON.parse(value.toString('utf8', 0, newline))
   } catch {
     return undefined
   }
+  return isEntryMeta(meta) ? { meta, body: value.subarray(newline + 1) } : undefined
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const isOptional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v)
+
+function isEntryMeta(value: unknown): value is EntryMeta {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<keyof EntryMeta, unknown>
+  return (
+    m.v === VERSION &&
+    Number.isInteger(m.status) &&
+    (m.status as number) >= 200 &&
+    (m.status as number) <= 599 &&
+    isOptional(m.statusText, isString) &&
+    Array.isArray(m.headers) &&
+    m.headers.length % 2 === 0 &&
+    m.headers.every(isString) &&
+    isTime(m.receivedAt) &&
+    isTime(m.initialAge) &&
+    (m.initialAge as number) >= 0 &&
+    isTime(m.lifetime) &&
+    Array.isArray(m.generations) &&
+    m.generations.every(isString) &&
+    isString(m.vary) &&
+    isOptional(m.etag, isString) &&
+    isOptional(m.alwaysRevalidate, (v) => typeof v === 'boolean') &&
+    isOptional(m.neverStale, (v) => typeof v === 'boolean')
+  )
 }
 
 /** RFC 9111 §4.2.3 `current_age`, in seconds. */

@@ -13,7 +13,7 @@ import {
   type EntryFreshness,
   type RequestFreshness,
 } from './freshness.ts'
-import { headerValues } from './raw-headers.ts'
+import { headerValues } from '../http/headers.ts'
 
 const RECEIVED = Date.UTC(2026, 0, 1)
 const lifetime = (headers: string[], heuristic = 60) =>

@@ -5,7 +5,7 @@
  */
 import { deltaArgument, type Directives } from './cache-control.ts'
 import { parseHttpDate } from './http-date.ts'
-import { headerValue, headerValues } from './raw-headers.ts'
+import { headerValue, headerValues } from '../http/headers.ts'
 
 /**
  * A response's freshness lifetime (RFC 9111 §4.2.1) and where it came from: `explicit` from

@@ -1,11 +1,10 @@
-import { EnvHttpProxyAgent } from 'undici'
 import type { CacheHooks } from '../app.ts'
 import type { Config, RedisConfig } from '../config/types.ts'
 import type { Logger } from '../logging/logger.ts'
-import type { GatewayMetrics } from '../metrics/definitions.ts'
+import type { Forward } from '../proxy/forward.ts'
 import { CircuitBreaker } from './breaker.ts'
 import { Coalescer } from './coalescer.ts'
-import { GuardedStore } from './guarded-store.ts'
+import { GuardedStore, type StoreOperation } from './guarded-store.ts'
 import { Invalidator } from './invalidation.ts'
 import { CacheKeys } from './key.ts'
 import { MemoryStore } from './memory-store.ts'
@@ -21,8 +20,18 @@ export type { CacheStore } from './store.ts'
 export { MemoryStore } from './memory-store.ts'
 export { RedisStore } from './redis-store.ts'
 
+/** How the cache reports its store's health; start-up wires these to the gauge and counter. */
+export interface StoreHealth {
+  /** The breaker closed (true) or opened (false); also called once at start with true. */
+  onUp(up: boolean): void
+  /** A store call failed, timed out, or returned a value that does not decode. */
+  onError(operation: StoreOperation): void
+}
+
 export interface CacheDeps {
-  readonly metrics: Pick<GatewayMetrics, 'cacheStoreErrors' | 'cacheStoreUp'>
+  /** The gateway's one upstream client, for background refreshes. */
+  readonly forward: Forward
+  readonly health: StoreHealth
   readonly logger: Logger
   /** A store to use instead of the one the config names (tests). */
   readonly store?: CacheStore
@@ -51,23 +60,23 @@ export function createStore(config: Config): CacheStore {
 }
 
 /**
- * Builds the cache of DESIGN §7 from the config: store (Redis or memory) behind a timeout and a
- * circuit breaker that drive `drive_gateway_cache_store_up` and `…_store_errors_total`, the
- * stage for the proxy app, and `POST /cache/purge` for the admin app.
+ * Builds the cache from the config (docs/architecture.md, "Cache"): the store (Redis or memory)
+ * behind a timeout and a circuit breaker, whose health goes to `deps.health`; the stage for the
+ * proxy app; and `POST /cache/purge` for the admin app. It records no metrics itself.
  *
  * @example
- * const cache = createCache(config, { metrics: registry.metrics, logger })
+ * const cache = createCache(config, { forward, health, logger })
  * await cache.ready(1_000)
- * await startGateway(config, { logger, metrics: registry, cache: cache.hooks })
+ * await startGateway(config, { logger, forward, metrics: registry, cache: cache.hooks })
  */
 export function createCache(config: Config, deps: CacheDeps): Cache {
-  const { metrics, logger } = deps
+  const { health, logger } = deps
   const store = deps.store ?? createStore(config)
   const breaker = new CircuitBreaker({
     failures: config.cache.breakerFailures,
     cooldownMs: config.cache.breakerCooldownMs,
     onChange(up) {
-      metrics.cacheStoreUp.set(up ? 1 : 0)
+      health.onUp(up)
       if (up) {
         logger.info('cache store is answering again', { store: store.kind })
         // Writes made while the store was away still invalidate what it kept.
@@ -80,11 +89,11 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
       }
     },
   })
-  metrics.cacheStoreUp.set(1)
+  health.onUp(true)
   const guarded = new GuardedStore(store, {
     timeoutMs: config.cache.storeTimeoutMs,
     breaker,
-    onError: (operation) => metrics.cacheStoreErrors.inc({ operation }),
+    onError: (operation) => health.onError(operation),
   })
   const keys = new CacheKeys({ prefix: config.redis.keyPrefix, secret: config.cache.keySecret })
   const coalescer = new Coalescer()
@@ -95,13 +104,9 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
     logger,
     retryMs: config.cache.breakerCooldownMs,
   })
-  // Background refreshes have no client connection to share; a few connections suffice.
-  const dispatcher = new EnvHttpProxyAgent({ connections: 8, keepAliveTimeout: 60_000 })
   const refresher = new Refresher({
-    dispatcher,
-    upstreams: config.upstreams,
+    forward: deps.forward,
     headersTimeoutMs: config.upstreamTimeoutMs,
-    bodyTimeoutMs: config.upstreamBodyTimeoutMs,
     store: guarded,
     policy: config.cache,
     logger,
@@ -131,7 +136,7 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
     },
     async close() {
       invalidator.close()
-      await Promise.allSettled([dispatcher.close(), store.close()])
+      await store.close()
     },
   }
 }

@@ -97,7 +97,7 @@ export class Invalidator {
   }
 
   #bumpKeys(keys: string[]): Promise<void> {
-    return this.#options.store.run('bump', (store) => store.bump(keys, GENERATION_TTL_MS))
+    return this.#options.store.bump(keys, GENERATION_TTL_MS)
   }
 
   #remember(ids: readonly string[]): void {

@@ -19,7 +19,7 @@ const AUTH = ['Authorization', 'Bearer secret-token', 'consumerKey', 'secret-ck'
 describe('CacheKeys', () => {
   it('tags entry and generation keys with the resource so they share a cluster slot', () => {
     const k = keys.lookup(file, path, path, AUTH)
-    expect(k.entry.startsWith('p:{r:f1}:e:')).toBe(true)
+    expect(k.entry.startsWith('p:{r:f1}:e2:')).toBe(true)
     expect(k.generations).toEqual(['p:{*}:g', 'p:{r:f1}:g', 'p:{r:u1}:g'])
   })
 
@@ -52,7 +52,7 @@ describe('CacheKeys', () => {
 
   it('digests ids that could break a hash tag', () => {
     const odd = { ...file, params: { userId: 'u1', fileId: 'a}b{c' } }
-    expect(keys.lookup(odd, path, path, AUTH).entry).toMatch(/^p:\{r#[A-Za-z0-9_-]+\}:e:/)
+    expect(keys.lookup(odd, path, path, AUTH).entry).toMatch(/^p:\{r#[A-Za-z0-9_-]+\}:e2:/)
   })
 
   it('names a route without a resource by its path', () => {

@@ -6,7 +6,8 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import type { RouteMatch } from '../routes/types.ts'
-import { headerValue } from './raw-headers.ts'
+import { headerValue } from '../http/headers.ts'
+import { ENTRY_FORMAT_VERSION } from './entry.ts'
 
 /** Request headers that select a representation; always part of the key. */
 export const NEGOTIATION_HEADERS = ['accept', 'accept-language', 'accept-encoding'] as const
@@ -115,7 +116,8 @@ export class CacheKeys {
     const hash = digest(JSON.stringify(parts))
     const tag = `${this.#prefix}{${resources[0]}}`
     const keys: LookupKeys = {
-      entry: `${tag}:e:${hash}`,
+      // The format version is part of the key: a new format never reads an old entry.
+      entry: `${tag}:e${ENTRY_FORMAT_VERSION}:${hash}`,
       generations: [this.globalGeneration(), ...resources.map((id) => this.generation(id))],
       refreshLock: `${tag}:l:${hash}`,
       resources,

@@ -48,9 +48,7 @@ export function settleLeader(outcome: LeaderOutcome): void {
         ? buildEntry(shared, outcome.source, policy, outcome.now())
         : undefined
     const stored = written
-      ? outcome.store
-          .run('set', (s) => s.set(outcome.lookupKeys.entry, written.value, written.ttlMs))
-          .catch(() => {})
+      ? outcome.store.set(outcome.lookupKeys.entry, written.value, written.ttlMs).catch(() => {})
       : undefined
     if (flight) coalescer.settle(flight, shared, stored)
   }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Exchange } from '../exchange/exchange.ts'
 import type { Reply } from '../exchange/types.ts'
 import type { CacheKeys } from './key.ts'
-import { headerValue } from './raw-headers.ts'
+import { headerValue } from '../http/headers.ts'
 
 /**
  * Fields through which a Drive write names another folder whose listings it changes: the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RouteMatch } from '../routes/types.ts'
 import { parseCacheControl } from './cache-control.ts'
-import { currentAge, entryUse, type EntryMeta } from './entry.ts'
+import { currentAge, ENTRY_FORMAT_VERSION, entryUse, type EntryMeta } from './entry.ts'
 import { ifNoneMatchFails, planRequest, type LookupRequest } from './request-policy.ts'
 import { freshnessLifetime, initialAge, revalidationRules, storability } from './response-policy.ts'
 
@@ -147,7 +147,7 @@ describe('freshnessLifetime (RFC 9111 §4.2.1)', () => {
 describe('age and use of an entry', () => {
   const t0 = 1_000_000
   const meta = (over: Partial<EntryMeta> = {}): EntryMeta => ({
-    v: 1,
+    v: ENTRY_FORMAT_VERSION,
     status: 200,
     headers: [],
     receivedAt: t0,

@@ -1,20 +1,16 @@
 import type { Readable } from 'node:stream'
-import type { Dispatcher } from 'undici'
-import type { UpstreamConfig } from '../config/types.ts'
+import type { Exchange } from '../exchange/exchange.ts'
+import { upstreamRequestHeaders, withoutHeaders } from '../http/headers.ts'
 import type { Logger } from '../logging/logger.ts'
-import { upstreamRequestHeaders } from '../proxy/headers.ts'
-import { callUpstream } from '../proxy/upstream.ts'
-import type { RouteMatch } from '../routes/types.ts'
+import type { Forward } from '../proxy/forward.ts'
 import { buildEntry, type EntryPolicy } from './entry-writer.ts'
 import type { GuardedStore } from './guarded-store.ts'
 import type { LookupKeys } from './key.ts'
-import { withoutHeaders } from './raw-headers.ts'
 
 export interface RefresherOptions {
-  readonly dispatcher: Dispatcher
-  readonly upstreams: ReadonlyMap<string, UpstreamConfig>
+  /** The gateway's one upstream client: refreshes are timed and traced like any call. */
+  readonly forward: Forward
   readonly headersTimeoutMs: number
-  readonly bodyTimeoutMs: number
   readonly store: GuardedStore
   readonly policy: EntryPolicy
   readonly logger: Logger
@@ -24,14 +20,12 @@ export interface RefresherOptions {
 export interface RefreshJob {
   readonly keys: LookupKeys
   readonly generations: readonly string[]
-  readonly match: RouteMatch
-  /** Path and query as received. */
-  readonly target: string
+  /** The request that found the entry stale: its route, target, trace and request id. */
+  readonly exchange: Exchange
   /** The client's headers, held in memory only until the refresh is sent. */
   readonly rawHeaders: readonly string[]
   readonly clientAddress: string | undefined
   readonly protocol: string
-  readonly requestId: string
 }
 
 // The refresh fetches the full representation for the entry, whatever the client asked for.
@@ -90,7 +84,7 @@ export class Refresher {
     this.#run(job)
       .catch((error: unknown) => {
         this.#options.logger.debug('cache refresh failed', {
-          request_id: job.requestId,
+          request_id: job.exchange.requestId,
           error: String(error),
         })
       })
@@ -101,9 +95,7 @@ export class Refresher {
     const { store, policy } = this.#options
     const lockMs = this.#options.headersTimeoutMs + 5_000
     // Without the store's answer, refresh anyway: one extra upstream call beats none.
-    const locked = await store
-      .run('lock', (s) => s.tryLock(job.keys.refreshLock, lockMs))
-      .catch(() => true)
+    const locked = await store.tryLock(job.keys.refreshLock, lockMs).catch(() => true)
     if (!locked) return
     try {
       const sentAt = Date.now()
@@ -120,32 +112,28 @@ export class Refresher {
               Date.now()
             )
       if (written) {
-        await store.run('set', (s) => s.set(job.keys.entry, written.value, written.ttlMs))
+        await store.set(job.keys.entry, written.value, written.ttlMs)
       } else if (DROP_STATUSES.has(reply.status) || reply.status < 400) {
-        await store.run('delete', (s) => s.delete([job.keys.entry]))
+        await store.delete([job.keys.entry])
       }
     } finally {
-      store.attempt('delete', (s) => s.delete([job.keys.refreshLock]))
+      store.delete([job.keys.refreshLock]).catch(() => {})
     }
   }
 
   #call(job: RefreshJob) {
-    const { upstreams, dispatcher, headersTimeoutMs, bodyTimeoutMs } = this.#options
-    const upstream = upstreams.get(job.match.route.upstream ?? 'default')!
-    return callUpstream(
-      { dispatcher, headersTimeoutMs, bodyTimeoutMs, retries: 0 },
-      {
-        origin: upstream.origin,
-        path: upstream.basePath + job.target,
-        method: 'GET',
-        headers: upstreamRequestHeaders(withoutHeaders(job.rawHeaders, CLIENT_ONLY_HEADERS), {
-          clientAddress: job.clientAddress,
-          protocol: job.protocol,
-          requestId: job.requestId,
-        }),
-        body: null,
-        signal: undefined,
-      }
-    )
+    const { exchange } = job
+    return this.#options.forward({
+      exchange,
+      method: 'GET',
+      target: exchange.target,
+      headers: upstreamRequestHeaders(withoutHeaders(job.rawHeaders, CLIENT_ONLY_HEADERS), {
+        clientAddress: job.clientAddress,
+        protocol: job.protocol,
+        requestId: exchange.requestId,
+      }),
+      body: null,
+      retries: 0,
+    })
   }
 }

@@ -2,7 +2,7 @@ import type { Reply } from '../exchange/types.ts'
 import type { CacheStatus } from '../labels/index.ts'
 import type { SharedResponse } from './coalescer.ts'
 import { currentAge, type CacheEntry } from './entry.ts'
-import { onlyHeaders, withoutHeaders } from './raw-headers.ts'
+import { onlyHeaders, withoutHeaders } from '../http/headers.ts'
 import { ifNoneMatchFails, type LookupRequest } from './request-policy.ts'
 
 // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have sent among these.

@@ -4,7 +4,7 @@
  */
 import type { RouteMatch } from '../routes/types.ts'
 import { deltaSeconds, parseCacheControl } from './cache-control.ts'
-import { headerValue, headerValues } from './raw-headers.ts'
+import { headerValue, headerValues } from '../http/headers.ts'
 
 /** Why a request is passed through without the cache (`X-Cache-Status: BYPASS`). */
 export type BypassReason =

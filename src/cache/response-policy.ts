@@ -3,7 +3,7 @@
  */
 import { parseCacheControl, type Directives } from './cache-control.ts'
 import { freshnessLifetime as lifetimeOf, staleRules } from './freshness.ts'
-import { headerValue, headerValues, listMembers } from './raw-headers.ts'
+import { headerValue, headerValues, listMembers } from '../http/headers.ts'
 
 export { initialAge } from './freshness.ts'
 

@@ -100,11 +100,11 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
 
   async function read(lookupKeys: LookupKeys, rawHeaders: readonly string[]): Promise<Found> {
     try {
-      const [value, ...gens] = await store.run('get', (s) =>
-        s.get([lookupKeys.entry, ...lookupKeys.generations])
-      )
+      const [value, ...gens] = await store.get([lookupKeys.entry, ...lookupKeys.generations])
       const generations = gens.map((gen) => gen?.toString('latin1') ?? '')
       const entry = value === undefined ? undefined : decodeEntry(value)
+      // Foreign, truncated or older-format: a miss, overwritten by the next storable answer.
+      if (value !== undefined && entry === undefined) store.reportUndecodable(value.length)
       const matches =
         entry !== undefined &&
         entry.meta.generations.length === generations.length &&
@@ -175,12 +175,10 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
           refresher.refresh({
             keys: lookupKeys,
             generations: found.generations,
-            match: exchange.route!,
-            target: exchange.target,
+            exchange,
             rawHeaders,
             clientAddress: socket.remoteAddress,
             protocol: 'encrypted' in socket ? 'https' : 'http',
-            requestId: exchange.requestId,
           })
         }
         return

@@ -1,4 +1,4 @@
-import { gatewayErrorBody, GATEWAY_ERRORS, type GatewayErrorCode } from '../proxy/errors.ts'
+import { gatewayErrorBody, GATEWAY_ERRORS, type GatewayErrorCode } from '../http/errors.ts'
 import type { Reply } from './types.ts'
 
 /** A gateway-made error reply: Drive-shaped JSON body, labelled with its catalog code. */

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { ERROR_BODY_CAP, extractErrorCode, isErrorStatus } from '../labels/index.ts'
-import { findHeader } from '../proxy/headers.ts'
+import { findHeader } from '../http/headers.ts'
 import type { Exchange } from './exchange.ts'
 import { gatewayReply } from './gateway-reply.ts'
 import type { Reply } from './types.ts'

@@ -1,4 +1,4 @@
-import { GATEWAY_ERROR_CODES } from '../proxy/errors.ts'
+import { GATEWAY_ERROR_CODES } from '../http/errors.ts'
 import type { RouteMatch } from '../routes/types.ts'
 import { KNOWN_ERROR_CODES } from './drive-codes.ts'
 

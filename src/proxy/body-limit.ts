@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream'
-import { GatewayError } from './errors.ts'
+import { GatewayError } from '../http/errors.ts'
 
 /**
  * Counts a streamed request body and fails it with `REQUEST_TOO_LARGE` past the limit, for

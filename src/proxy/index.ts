@@ -1,25 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { MiddlewareHandler } from 'hono'
-import type { Dispatcher } from 'undici'
-import type { UpstreamConfig } from '../config/types.ts'
 import type { Exchange } from '../exchange/exchange.ts'
 import { gatewayReply } from '../exchange/gateway-reply.ts'
 import { BodyLimit } from './body-limit.ts'
-import { GatewayError, toGatewayError } from './errors.ts'
-import { upstreamRequestHeaders } from './headers.ts'
-import type { UpstreamCallResult, UpstreamObserver } from './observer.ts'
-import { callUpstream } from './upstream.ts'
+import { GatewayError, toGatewayError } from '../http/errors.ts'
+import { upstreamRequestHeaders } from '../http/headers.ts'
+import type { Forward } from './forward.ts'
 
+export { createDispatcher, createForward, type Forward } from './forward.ts'
 export type { UpstreamObserver } from './observer.ts'
 
 export interface UpstreamStageOptions {
-  readonly dispatcher: Dispatcher
-  readonly upstreams: ReadonlyMap<string, UpstreamConfig>
-  readonly headersTimeoutMs: number
-  readonly bodyTimeoutMs: number
-  readonly retries: number
+  readonly forward: Forward
   readonly maxRequestBytes: number | undefined
-  readonly observers?: readonly UpstreamObserver[]
 }
 
 type Bindings = { incoming: IncomingMessage; outgoing: ServerResponse }
@@ -38,18 +31,12 @@ function hasBody(incoming: IncomingMessage): boolean {
  * upstream call unless the cache shares that call with other clients.
  *
  * @example
- * app.use(upstreamStage({ dispatcher, upstreams: config.upstreams, headersTimeoutMs: 35_000, ... }))
+ * app.use(upstreamStage({ forward, maxRequestBytes: config.maxRequestBytes }))
  */
 export function upstreamStage(
   options: UpstreamStageOptions
 ): MiddlewareHandler<{ Bindings: Bindings; Variables: { exchange: Exchange } }> {
-  const observers = options.observers ?? []
-  const upstreamOptions = {
-    dispatcher: options.dispatcher,
-    headersTimeoutMs: options.headersTimeoutMs,
-    bodyTimeoutMs: options.bodyTimeoutMs,
-    retries: options.retries,
-  }
+  const { forward } = options
 
   return async function upstream(c) {
     const exchange = c.var.exchange
@@ -58,8 +45,6 @@ export function upstreamStage(
       exchange.reply = gatewayReply('INVALID_PATH')
       return
     }
-    const upstreamName = exchange.route?.route.upstream ?? 'default'
-    const target = options.upstreams.get(upstreamName)!
     const withBody = hasBody(incoming)
     const limit = options.maxRequestBytes
     if (
@@ -78,30 +63,23 @@ export function upstreamStage(
     outgoing.once('close', () => {
       if (!outgoing.writableFinished && !exchange.sharedUpstream) controller.abort()
     })
-    const headers = upstreamRequestHeaders(incoming.rawHeaders, {
-      clientAddress: incoming.socket.remoteAddress,
-      protocol: 'encrypted' in incoming.socket ? 'https' : 'http',
-      requestId: exchange.requestId,
-    })
-    const method = exchange.method
-    const ends = observers.map((o) => o.start(exchange, { upstream: target, method, headers }))
-    const report = (result: UpstreamCallResult) => ends.forEach((end) => end(result))
     try {
-      const reply = await callUpstream(upstreamOptions, {
-        origin: target.origin,
-        path: target.basePath + exchange.target,
-        method,
-        headers,
+      exchange.reply = await forward({
+        exchange,
+        method: exchange.method,
+        target: exchange.target,
+        headers: upstreamRequestHeaders(incoming.rawHeaders, {
+          clientAddress: incoming.socket.remoteAddress,
+          protocol: 'encrypted' in incoming.socket ? 'https' : 'http',
+          requestId: exchange.requestId,
+        }),
         body,
         signal: controller.signal,
       })
-      report({ status: reply.status })
-      exchange.reply = reply
     } catch (error) {
       const failure = limiter?.exceeded
         ? new GatewayError('REQUEST_TOO_LARGE')
         : toGatewayError(error)
-      report({ errorCode: failure.code, error })
       if (withBody && !incoming.readableEnded) outgoing.shouldKeepAlive = false
       exchange.reply = gatewayReply(failure.code)
       exchange.gatewayError = failure

@@ -2,9 +2,9 @@ import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Reply } from '../exchange/types.ts'
-import { GatewayError, isRetriableConnectError, toGatewayError } from './errors.ts'
-import { findHeader, stripHopByHop } from './headers.ts'
-import { responseDefect } from './response-defect.ts'
+import { GatewayError, isRetriableConnectError, toGatewayError } from '../http/errors.ts'
+import { findHeader, stripHopByHop } from '../http/headers.ts'
+import { responseDefect } from '../http/response-defect.ts'
 
 /** Bodies up to this size, with a known length, are read whole: about half the CPU of piping. */
 export const SMALL_BODY_BYTES = 64 * 1024

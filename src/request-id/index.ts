@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
-import { findHeader } from '../proxy/headers.ts'
+import { findHeader } from '../http/headers.ts'
 import type { GatewayEnv } from '../exchange/stage.ts'
 
 const WELL_FORMED = /^[A-Za-z0-9._-]{1,128}$/

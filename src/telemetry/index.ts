@@ -1,4 +1,3 @@
-import type { RunningGateway } from '../server.ts'
 import type { MetricsPush } from './runtime.ts'
 
 export { activeMetricsPush, type MetricsPush, type MetricsPushSetup } from './runtime.ts'
@@ -10,24 +9,15 @@ export { activeMetricsPush, type MetricsPush, type MetricsPushSetup } from './ru
 export const FINAL_PUSH_TIMEOUT_MS = 5_000
 
 /**
- * Makes a gateway's shutdown push its metrics once more after what it wraps has finished (the
- * drain and the cache close), so the last push counts every drained request.
+ * Pushes the metrics a last time, once the drain and the cache close have finished (so the last
+ * push counts every drained request), waiting at most {@link FINAL_PUSH_TIMEOUT_MS}.
  */
-export function pushMetricsOnShutdown(
-  gateway: RunningGateway,
-  push: MetricsPush | undefined
-): RunningGateway {
-  if (!push) return gateway
-  return {
-    ...gateway,
-    async shutdown(drainMs) {
-      await gateway.shutdown(drainMs)
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, FINAL_PUSH_TIMEOUT_MS)
-      })
-      await Promise.race([push.shutdown().catch(() => {}), timeout])
-      clearTimeout(timer)
-    },
-  }
+export async function finalMetricsPush(push: MetricsPush | undefined): Promise<void> {
+  if (!push) return
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, FINAL_PUSH_TIMEOUT_MS)
+  })
+  await Promise.race([push.shutdown().catch(() => {}), timeout])
+  clearTimeout(timer)
 }

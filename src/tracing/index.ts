@@ -1,6 +1,5 @@
 import type { TracingHooks } from '../app.ts'
 import type { Config } from '../config/types.ts'
-import type { RunningGateway } from '../server.ts'
 import type { TracingSetup } from './runtime.ts'
 import { passthroughTracing, spanTracing } from './stage.ts'
 
@@ -28,25 +27,15 @@ export function createTracingHooks(config: Config, setup: TracingSetup | undefin
 }
 
 /**
- * Makes a gateway's shutdown export the spans still buffered once its requests have drained,
- * waiting at most {@link FLUSH_TIMEOUT_MS}: an unreachable collector must not hold up the exit
- * beyond the pod's grace period.
+ * Exports the spans still buffered, waiting at most {@link FLUSH_TIMEOUT_MS}: an unreachable
+ * collector must not hold up the exit beyond the pod's grace period. The last step of shutdown.
  */
-export function flushTracingOnShutdown(
-  gateway: RunningGateway,
-  setup: TracingSetup | undefined
-): RunningGateway {
-  if (!setup) return gateway
-  return {
-    ...gateway,
-    async shutdown(drainMs) {
-      await gateway.shutdown(drainMs)
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)
-      })
-      await Promise.race([setup.forceFlush().catch(() => {}), timeout])
-      clearTimeout(timer)
-    },
-  }
+export async function flushTracing(setup: TracingSetup | undefined): Promise<void> {
+  if (!setup) return
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)
+  })
+  await Promise.race([setup.forceFlush().catch(() => {}), timeout])
+  clearTimeout(timer)
 }
