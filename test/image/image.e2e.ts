@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { rawRequest, sampleValue } from '../helpers/origin.ts'
+import { startRawUpstream, wireRequest, type RawUpstream } from '../helpers/raw-upstream.ts'
 import { ensureBaseImage } from './base-image.ts'
 import { buildImage, type BuiltImage } from './build.ts'
 import { runContainer, type RunningContainer } from './container.ts'
@@ -135,6 +136,29 @@ describe('the image built from deploy/Dockerfile', () => {
       })
     ).toBe(1)
     expect(metrics).toMatch(/^drive_gateway_build_info\{[^}]*node_version="v26\./m)
+  })
+
+  it('keeps the reason of a status line split across reads (patches/ applied in the image)', async () => {
+    // undici unpatched turns this `403 Forbidden` into `403 n`; the build must apply patches/
+    // although its `npm ci` runs no install scripts.
+    let upstream: RawUpstream | undefined
+    let split: RunningContainer | undefined
+    try {
+      upstream = await startRawUpstream(() => ({
+        chunks: [...'HTTP/1.1 403 Forbidden\r\n'.split(''), 'content-length: 2\r\n\r\n{}'],
+        gapMs: 4,
+      }))
+      split = await runContainer(IMAGE, `${CONTAINER}-split`, {
+        UPSTREAM_URL: upstream.url,
+        CACHE: 'off',
+      })
+      const res = await wireRequest(split.url, '/files/abc')
+      expect(res.statusLine).toBe('HTTP/1.1 403 Forbidden')
+      expect(upstream.heads).toHaveLength(1)
+    } finally {
+      await split?.remove()
+      await upstream?.close()
+    }
   })
 
   it('drains on SIGTERM: /readyz turns 503, an in-flight request finishes, exit 0', async () => {
