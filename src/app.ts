@@ -45,14 +45,14 @@ export interface AppDeps {
 export function createApp(config: Config, deps: AppDeps) {
   const { metrics, tracing, cache } = deps
   const stages: MiddlewareHandler<GatewayEnv>[] = [
-    exchangeStage({ matchRoute: createRouteMatcher(config.routes) }),
+    exchangeStage({
+      matchRoute: createRouteMatcher(config.routes),
+      // One labeler per gateway: every observer reports the same `drive_error_code`.
+      errorCodes: new ErrorCodeLabeler(config.errorCodeLabelCap),
+    }),
     requestIdStage(),
     ...(tracing ? [tracing.stage] : []),
-    metricsStage({
-      metrics: metrics.metrics,
-      errorCodes: new ErrorCodeLabeler(config.errorCodeLabelCap),
-      exemplarOf: tracing?.exemplarOf,
-    }),
+    metricsStage({ metrics: metrics.metrics, exemplarOf: tracing?.exemplarOf }),
     accessLogStage({
       logger: deps.logger,
       logPaths: config.logPaths,

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Exchange } from '../src/exchange/exchange.ts'
 import { sendReply } from '../src/exchange/send.ts'
 import type { ExchangeOutcome, Reply } from '../src/exchange/types.ts'
+import { ErrorCodeLabeler } from '../src/labels/index.ts'
 import { wireRequest } from './helpers/raw-upstream.ts'
 
 // If Node refuses to write a reply's head (a header value with a byte HTTP forbids, which a
@@ -18,7 +19,7 @@ afterEach(
 async function serve(reply: () => Reply) {
   const outcomes: ExchangeOutcome[] = []
   server = createServer((req, res) => {
-    const exchange = new Exchange(req.method!, req.url!)
+    const exchange = new Exchange(req.method!, req.url!, new ErrorCodeLabeler(10))
     exchange.onDone((outcome) => outcomes.push(outcome))
     sendReply(res, reply(), exchange)
   })

@@ -39,8 +39,7 @@ export function settleLeader(outcome: LeaderOutcome): void {
     if (flight) coalescer.release(flight)
     return
   }
-  // Taken now: outer stages add their own headers (request id, ours) after this one returns.
-  const origin = { ...reply, rawHeaders: reply.rawHeaders.slice() }
+  const origin = reply
   const complete = (body: Buffer | null) => {
     const shared = shareable(origin, body)
     const written =

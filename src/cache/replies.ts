@@ -1,5 +1,4 @@
 import type { Reply } from '../exchange/types.ts'
-import type { CacheStatus } from '../labels/index.ts'
 import type { SharedResponse } from './coalescer.ts'
 import { currentAge, type CacheEntry } from './entry.ts'
 import { onlyHeaders, withoutHeaders } from '../http/headers.ts'
@@ -15,7 +14,6 @@ const NOT_MODIFIED_HEADERS: ReadonlySet<string> = new Set([
   'vary',
 ])
 
-const OWN_HEADERS: ReadonlySet<string> = new Set(['x-cache-status'])
 const SHARED_DROPPED: ReadonlySet<string> = new Set(['x-request-id', 'x-cache-status'])
 
 /**
@@ -24,12 +22,13 @@ const SHARED_DROPPED: ReadonlySet<string> = new Set(['x-request-id', 'x-cache-st
  */
 export function replyFromEntry(entry: CacheEntry, request: LookupRequest, now: number): Reply {
   const { meta } = entry
-  const age = String(Math.floor(currentAge(meta, now)))
+  const age = Math.floor(currentAge(meta, now))
   if (request.ifNoneMatch !== undefined && ifNoneMatchFails(request.ifNoneMatch, meta.etag)) {
     return {
       status: 304,
       statusText: 'Not Modified',
-      rawHeaders: [...onlyHeaders(meta.headers, NOT_MODIFIED_HEADERS), 'Age', age],
+      rawHeaders: onlyHeaders(meta.headers, NOT_MODIFIED_HEADERS),
+      age,
       body: null,
       source: 'cache',
     }
@@ -37,7 +36,8 @@ export function replyFromEntry(entry: CacheEntry, request: LookupRequest, now: n
   return {
     status: meta.status,
     ...(meta.statusText !== undefined && { statusText: meta.statusText }),
-    rawHeaders: [...meta.headers, 'Age', age],
+    rawHeaders: meta.headers,
+    age,
     body: request.head ? null : entry.body,
     source: 'cache',
   }
@@ -53,28 +53,13 @@ export function shareable(reply: Reply, body: Buffer | null): SharedResponse {
   }
 }
 
-/** A waiter's own copy of a shared response (stages after this one append to its headers). */
+/** A waiter's reply: the shared response, without its body for a HEAD. */
 export function replyFromShared(shared: SharedResponse, head: boolean): Reply {
   return {
     status: shared.status,
     ...(shared.statusText !== undefined && { statusText: shared.statusText }),
-    rawHeaders: [...shared.rawHeaders],
+    rawHeaders: shared.rawHeaders,
     body: head ? null : shared.body,
     source: 'cache',
   }
-}
-
-/**
- * Adds `X-Cache-Status` (DESIGN §7: the upper-case status). One the upstream sent is dropped:
- * two with different meanings would mislead whoever reads them.
- */
-export function labelReply(reply: Reply | undefined, status: CacheStatus): void {
-  if (!reply) return
-  for (let i = 0; i < reply.rawHeaders.length; i += 2) {
-    if (reply.rawHeaders[i]!.toLowerCase() === 'x-cache-status') {
-      reply.rawHeaders = withoutHeaders(reply.rawHeaders, OWN_HEADERS)
-      break
-    }
-  }
-  reply.rawHeaders.push('X-Cache-Status', status.toUpperCase())
 }

@@ -11,7 +11,7 @@ import { varyDigest, type CacheKeys, type LookupKeys } from './key.ts'
 import { settleLeader } from './leader.ts'
 import { writeTargets } from './parent-hints.ts'
 import type { Refresher } from './refresher.ts'
-import { labelReply, replyFromEntry, replyFromShared } from './replies.ts'
+import { replyFromEntry, replyFromShared } from './replies.ts'
 import { planRequest, type LookupRequest } from './request-policy.ts'
 import type { RouteMatcher } from '../routes/match.ts'
 import { varyNames } from './response-policy.ts'
@@ -64,7 +64,6 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
     exchange.cacheStatus = 'bypass'
     await next()
     if (!SAFE_METHODS.has(exchange.method)) await invalidateTarget(exchange)
-    labelReply(exchange.reply, 'bypass')
   }
 
   /**
@@ -95,7 +94,6 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
     // so its next read misses.
     const changed = targets.completed(exchange.reply)
     if (status < 400 || status >= 500) await invalidator.bump(changed)
-    labelReply(exchange.reply, 'bypass')
   }
 
   async function read(lookupKeys: LookupKeys, rawHeaders: readonly string[]): Promise<Found> {
@@ -143,7 +141,6 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
       const exchange = c.var.exchange
       exchange.cacheStatus = status
       exchange.reply = replyFromShared(shared, request.head)
-      labelReply(exchange.reply, status)
       return { joined: true }
     }
     return { joined: false, flight: undefined }
@@ -169,7 +166,6 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
       if (use !== 'miss') {
         exchange.cacheStatus = use
         exchange.reply = replyFromEntry(found.entry, request, now())
-        labelReply(exchange.reply, use)
         if (use === 'stale') {
           const socket = c.env.incoming.socket
           refresher.refresh({
@@ -224,7 +220,6 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
         now,
       })
     }
-    labelReply(exchange.reply, status)
   }
 
   return async function cache(c, next) {

@@ -1,9 +1,14 @@
 import { isSafeTarget, splitTarget } from '../proxy/target.ts'
 import type { ExchangeOutcome, Reply } from './types.ts'
 import type { RouteMatch } from '../routes/types.ts'
-import type { CacheStatus } from '../labels/index.ts'
+import {
+  responseLabels,
+  type CacheStatus,
+  type ErrorCodeLabeler,
+  type ResponseLabels,
+} from '../labels/index.ts'
 
-type DoneListener = (outcome: ExchangeOutcome, exchange: Exchange) => void
+type DoneListener = (outcome: ExchangeOutcome, labels: ResponseLabels, exchange: Exchange) => void
 
 /**
  * Per-request state shared by the stages: what matched, what the cache did, the reply, and the
@@ -29,9 +34,14 @@ export class Exchange {
   cacheStatus: CacheStatus = 'none'
   reply: Reply | undefined = undefined
   outcome: ExchangeOutcome | undefined = undefined
+  /** Computed once, when the exchange finishes; what metrics, spans and logs all report. */
+  labels: ResponseLabels | undefined = undefined
+  readonly #errorCodes: ErrorCodeLabeler
   readonly #done: DoneListener[] = []
 
-  constructor(method: string, target: string) {
+  /** @param errorCodes the gateway's one labeler, so every observer sees the same label */
+  constructor(method: string, target: string, errorCodes: ErrorCodeLabeler) {
+    this.#errorCodes = errorCodes
     this.method = method
     this.target = target
     this.invalidTarget = !isSafeTarget(target)
@@ -39,7 +49,7 @@ export class Exchange {
   }
 
   onDone(listener: DoneListener): void {
-    if (this.outcome) listener(this.outcome, this)
+    if (this.outcome) listener(this.outcome, this.labels!, this)
     else this.#done.push(listener)
   }
 
@@ -47,7 +57,18 @@ export class Exchange {
   finish(outcome: Omit<ExchangeOutcome, 'durationSeconds'>): void {
     if (this.outcome) return
     this.outcome = { ...outcome, durationSeconds: (performance.now() - this.startedAt) / 1000 }
-    for (const listener of this.#done) safely(() => listener(this.outcome!, this))
+    this.labels = responseLabels(
+      {
+        method: this.method,
+        route: this.route,
+        status: outcome.status,
+        errorCode: outcome.errorCode,
+        fromGateway: outcome.fromGateway,
+        cacheStatus: this.cacheStatus,
+      },
+      this.#errorCodes
+    )
+    for (const listener of this.#done) safely(() => listener(this.outcome!, this.labels!, this))
     this.#done.length = 0
   }
 }

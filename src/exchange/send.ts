@@ -93,14 +93,14 @@ export function sendReply(res: ServerResponse, reply: Reply, exchange: Exchange)
  * connection is closed. Either way the exchange finishes: a throw here never escapes.
  */
 function writeHeadOrFallback(res: ServerResponse, reply: Reply, exchange: Exchange) {
-  const failure = tryWriteHead(res, reply)
+  const failure = tryWriteHead(res, reply, headersToWrite(reply, exchange))
   if (failure === undefined) return reply
   discardBody(reply.body)
   exchange.gatewayError ??= failure
   const fallback = gatewayReply(
     reply.source === 'gateway' ? 'INTERNAL_ERROR' : 'UPSTREAM_BAD_RESPONSE'
   )
-  if (tryWriteHead(res, fallback) === undefined) return fallback
+  if (tryWriteHead(res, fallback, headersToWrite(fallback, exchange)) === undefined) return fallback
   res.destroy()
   exchange.finish({
     status: fallback.status,
@@ -112,12 +112,40 @@ function writeHeadOrFallback(res: ServerResponse, reply: Reply, exchange: Exchan
   return undefined
 }
 
-function tryWriteHead(res: ServerResponse, reply: Reply): Error | undefined {
+/**
+ * The reply's headers followed by the gateway's own, the only place they are added: `Age` on
+ * replies from the cache, `X-Cache-Status` whenever the cache is on (one the upstream sent is
+ * dropped: two with different meanings would mislead), and `X-Request-Id` unless the upstream
+ * already echoed the same id.
+ */
+function headersToWrite(reply: Reply, exchange: Exchange): string[] {
+  const source = reply.rawHeaders
+  const cacheOn = exchange.cacheStatus !== 'none'
+  const requestId = exchange.requestId
+  const out: string[] = []
+  let echoed = false
+  for (let i = 0; i < source.length; i += 2) {
+    const name = source[i]!
+    const value = source[i + 1]!
+    // Length first: this runs on every header of every response.
+    if (name.length === 14 && cacheOn && name.toLowerCase() === 'x-cache-status') continue
+    if (name.length === 12 && value === requestId && name.toLowerCase() === 'x-request-id') {
+      echoed = true
+    }
+    out.push(name, value)
+  }
+  if (reply.age !== undefined) out.push('Age', String(reply.age))
+  if (cacheOn) out.push('X-Cache-Status', exchange.cacheStatus.toUpperCase())
+  if (requestId && !echoed) out.push('x-request-id', requestId)
+  return out
+}
+
+function tryWriteHead(res: ServerResponse, reply: Reply, headers: string[]): Error | undefined {
   try {
     // The reason phrase as sent, empty included; the standard one only for replies that have
     // none of their own (gateway-made). Always given, so a failed first try leaves no trace.
     const reason = reply.statusText ?? STATUS_CODES[reply.status] ?? ''
-    res.writeHead(reply.status, reason, reply.rawHeaders)
+    res.writeHead(reply.status, reason, headers)
     return undefined
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))

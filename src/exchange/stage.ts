@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { MiddlewareHandler } from 'hono'
+import type { ErrorCodeLabeler } from '../labels/index.ts'
 import type { RouteMatcher } from '../routes/match.ts'
 import { Exchange } from './exchange.ts'
 import { sendReply } from './send.ts'
@@ -18,13 +19,16 @@ export type GatewayEnv = {
  */
 export function exchangeStage({
   matchRoute,
+  errorCodes,
 }: {
   matchRoute: RouteMatcher
+  /** The gateway's one error-code labeler. */
+  errorCodes: ErrorCodeLabeler
 }): MiddlewareHandler<GatewayEnv> {
   return async function exchange(c, next) {
     const { incoming, outgoing } = c.env
     // node-server dispatches HEAD as GET; the proxy must forward the method it received.
-    const current = new Exchange(incoming.method ?? 'GET', incoming.url ?? '/')
+    const current = new Exchange(incoming.method ?? 'GET', incoming.url ?? '/', errorCodes)
     if (!current.invalidTarget) current.route = matchRoute(current.method, current.path)
     c.set('exchange', current)
     await next()

@@ -11,8 +11,14 @@ export type ReplySource = 'upstream' | 'cache' | 'gateway'
 export interface Reply {
   status: number
   statusText?: string
-  /** Flat `[name, value, name, value, …]` in upstream order; hop-by-hop headers already removed. */
-  rawHeaders: string[]
+  /**
+   * Flat `[name, value, name, value, …]` in upstream order; hop-by-hop headers already removed.
+   * Never mutated: it may be a cache entry's own list. The gateway's own headers (`Age`,
+   * `X-Cache-Status`, `X-Request-Id`) are added when the reply is written.
+   */
+  readonly rawHeaders: readonly string[]
+  /** Seconds since the stored response was made (RFC 9111 §5.1), for replies from the cache. */
+  age?: number
   /** A small body read whole, a stream for anything large or of unknown length, or none. */
   body: Buffer | Readable | null
   source: ReplySource

@@ -61,3 +61,39 @@ export class ErrorCodeLabeler {
     return code
   }
 }
+
+/** The labels of `drive_gateway_responses_total`, for one finished response. */
+export interface ResponseLabels {
+  readonly http_request_method: string
+  readonly http_route: string
+  readonly http_response_status_code: string
+  readonly drive_error_code: string
+  readonly drive_cache_status: CacheStatus
+}
+
+/** What a finished response is labelled from. */
+export interface LabelSource {
+  readonly method: string
+  readonly route: RouteMatch | undefined
+  readonly status: number
+  /** The raw code: from the body (or `UNKNOWN`), the catalog for gateway errors, '' on 2xx/3xx. */
+  readonly errorCode: string
+  readonly fromGateway: boolean
+  readonly cacheStatus: CacheStatus
+}
+
+/**
+ * The response labels (docs/architecture.md, "Labels"), computed once per response when it
+ * finishes and read by metrics, tracing and the access log. Pure but for the labeler's cap.
+ */
+export function responseLabels(source: LabelSource, errorCodes: ErrorCodeLabeler): ResponseLabels {
+  return {
+    http_request_method: methodLabel(source.method),
+    http_route: routeLabel(source.route),
+    http_response_status_code: String(source.status),
+    drive_error_code: source.errorCode
+      ? errorCodes.label(source.errorCode, { fromGateway: source.fromGateway })
+      : '',
+    drive_cache_status: source.cacheStatus,
+  }
+}

@@ -1,64 +1,41 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Exchange } from '../exchange/exchange.ts'
 import type { GatewayEnv } from '../exchange/stage.ts'
-import type { ExchangeOutcome } from '../exchange/types.ts'
-import { type ErrorCodeLabeler, methodLabel, routeLabel } from '../labels/index.ts'
+import { methodLabel, routeLabel } from '../labels/index.ts'
 import type { UpstreamObserver } from '../proxy/observer.ts'
 import type { GatewayMetrics } from './definitions.ts'
 
 export interface MetricsStageOptions {
   readonly metrics: GatewayMetrics
-  readonly errorCodes: ErrorCodeLabeler
   /** Trace context for exemplars, when tracing is on. */
   readonly exemplarOf?: (exchange: Exchange) => Record<string, string> | undefined
 }
 
-/** The response labels of DESIGN §4.2, for one finished exchange. Pure but for the code cap. */
-export function responseLabels(
-  exchange: Exchange,
-  outcome: ExchangeOutcome,
-  errorCodes: ErrorCodeLabeler
-) {
-  return {
-    http_request_method: methodLabel(exchange.method),
-    http_route: routeLabel(exchange.route),
-    http_response_status_code: String(outcome.status),
-    drive_error_code: outcome.errorCode
-      ? errorCodes.label(outcome.errorCode, { fromGateway: outcome.fromGateway })
-      : '',
-    drive_cache_status: exchange.cacheStatus,
-  }
-}
-
 /**
  * Counts every response however it ended, once its body is finished or abandoned, so a cache
- * hit, a gateway error and a client that left are all labelled.
+ * hit, a gateway error and a client that left are all labelled. The labels are the exchange's
+ * own, computed once when it finished.
  */
 export function metricsStage({
   metrics,
-  errorCodes,
   exemplarOf,
 }: MetricsStageOptions): MiddlewareHandler<GatewayEnv> {
   return async function recordMetrics(c, next) {
     const exchange = c.var.exchange
     metrics.activeRequests.inc()
-    exchange.onDone((outcome) => {
+    exchange.onDone((outcome, labels) => {
       metrics.activeRequests.dec()
-      const labels = responseLabels(exchange, outcome, errorCodes)
+      const { drive_error_code: _code, ...durationLabels } = labels
       const exemplarLabels = exemplarOf?.(exchange)
       if (exemplarLabels) {
         metrics.responses.inc({ labels, value: 1, exemplarLabels })
-      } else {
-        metrics.responses.inc(labels)
-      }
-      const { drive_error_code: _code, ...durationLabels } = labels
-      if (exemplarLabels) {
         metrics.serverDuration.observe({
           labels: durationLabels,
           value: outcome.durationSeconds,
           exemplarLabels,
         })
       } else {
+        metrics.responses.inc(labels)
         metrics.serverDuration.observe(durationLabels, outcome.durationSeconds)
       }
       if (outcome.abortedBy) {

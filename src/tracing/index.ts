@@ -22,7 +22,6 @@ export function createTracingHooks(config: Config, setup: TracingSetup | undefin
     tracerProvider: setup.tracerProvider,
     propagator: setup.propagator,
     logPaths: config.logPaths,
-    errorCodeLabelCap: config.errorCodeLabelCap,
   })
 }
 

@@ -14,8 +14,6 @@ import pkg from '../../package.json' with { type: 'json' }
 import type { TracingHooks } from '../app.ts'
 import type { Exchange } from '../exchange/exchange.ts'
 import type { GatewayEnv } from '../exchange/stage.ts'
-import { ErrorCodeLabeler } from '../labels/index.ts'
-import { responseLabels } from '../metrics/stage.ts'
 import type { UpstreamObserver } from '../proxy/observer.ts'
 import {
   clientEnd,
@@ -39,7 +37,6 @@ export interface SpanTracingOptions {
   readonly propagator: TextMapPropagator
   readonly logPaths: LogPaths
   /** `ERROR_CODE_LABEL_CAP`: span error codes are bounded exactly as the metric label is. */
-  readonly errorCodeLabelCap: number
 }
 
 interface RequestTrace {
@@ -59,15 +56,12 @@ function recordError(span: Span, error: SpanError | undefined): void {
  * `@opentelemetry/api` is used: the provider and propagator are injected.
  *
  * @example
- * const tracing = spanTracing({ tracerProvider, propagator, logPaths: 'template', errorCodeLabelCap: 100 })
+ * const tracing = spanTracing({ tracerProvider, propagator, logPaths: 'template' })
  * createApp(config, { ...deps, tracing })
  */
 export function spanTracing(options: SpanTracingOptions): TracingHooks {
   const { propagator, logPaths } = options
   const tracer = options.tracerProvider.getTracer(pkg.name, pkg.version)
-  // A labeler of our own sees the same codes in the same order as the metrics stage's, so both
-  // make the same `OTHER` decisions and an exemplar's span carries its series' label value.
-  const errorCodes = new ErrorCodeLabeler(options.errorCodeLabelCap)
   // Fields this gateway writes upstream; baggage is not among them: it passes through as sent.
   const owned = propagator.fields().filter((field) => field !== 'baggage')
   const traces = new WeakMap<Exchange, RequestTrace>()
@@ -91,9 +85,7 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
       span.setAttributes(serverStartAttributes(exchange, { scheme, host: headers.host }, logPaths))
     }
     traces.set(exchange, { span, context: trace.setSpan(parent, span) })
-    exchange.onDone((outcome) => {
-      // Labelled even when not recording, to keep the labeler in step with the metrics stage.
-      const labels = responseLabels(exchange, outcome, errorCodes)
+    exchange.onDone((outcome, labels) => {
       if (span.isRecording()) {
         const { attributes, error } = serverEnd(outcome, labels, exchange.gatewayError)
         span.setAttributes(attributes)
