@@ -168,8 +168,7 @@ async function main(): Promise<void> {
   if (missing.length > 0) fail(`${missing.join(' and ')} not found; ${INSTALL_HINT}`)
   if (!redisBin) log(`redis-server not found: Redis rows will be skipped (${INSTALL_HINT})`)
   try {
-    const built = ensureBuilt()
-    if (built) log(built)
+    ensureBuilt(log)
   } catch (error) {
     fail(errorLine(error))
   }

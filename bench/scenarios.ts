@@ -291,7 +291,11 @@ export async function proxyScenario(
   const tracing: TracingAccount[] = []
   const notes: string[] = [
     `Upstream: ${up.label} at 0 ms. Saturation: wrk, the upstream and the proxy share ${bench.cpus} cores; a Node proxy is bound by its own single thread, so req/s ≈ 10⁶ / (CPU µs/req).`,
-    'Cache rows: every request is a hit on one key of one caller after the first; nginx keys its cache on path + Authorization + consumerKey and ignores Cache-Control, like the gateway.',
+    ...(o.withCache
+      ? [
+          'Cache rows: every request is a hit on one key of one caller after the first; nginx keys its cache on path + Authorization + consumerKey and ignores Cache-Control, like the gateway.',
+        ]
+      : []),
   ]
   for (const [label, id, gwX, sink, before] of [
     ['always_on', IDS.tracingOn, gwOn, sinkOn, beforeOn],

@@ -2,7 +2,7 @@
 // the Drive API simulator (upstream), the gateway as `npm start` runs it, its peers (the Node
 // floor, fastify), Redis, the OTLP sink.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { freePort, startProcess, waitUntil, type Proc } from './procs.ts'
@@ -144,30 +144,40 @@ export function withNodeFlags(args: readonly string[], flags: readonly string[])
   return [...args.slice(0, -1), ...flags, args[args.length - 1]!]
 }
 
+/** Newest modification time of the non-test TypeScript under src/, ms. */
+function newestSource(dir = `${ROOT}src`): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path))
+    else if (entry.name.endsWith('.ts') && !entry.name.includes('.test.')) {
+      newest = Math.max(newest, statSync(path).mtimeMs)
+    }
+  }
+  return newest
+}
+
 /**
- * When `npm start` runs compiled JavaScript, builds it first (`npm run build`, when there is such
- * a script) so the bench never measures stale output; returns what it did, for the log.
+ * When `npm start` runs compiled JavaScript, rebuilds it (`npm run build`) if any source is newer
+ * than the entry, so the bench never measures stale output; returns what it did, for the log.
  */
-export function ensureBuilt(): string | undefined {
+export function ensureBuilt(log: (message: string) => void): void {
   const { entry } = gatewayArgs()
-  if (entry.endsWith('.ts')) return undefined
+  if (entry.endsWith('.ts')) return
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
     scripts?: Record<string, string>
   }
-  if (pkg.scripts?.build) {
-    const npm = process.env.npm_execpath
-    const r = npm
-      ? spawnSync(NODE, [npm, 'run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
-      : spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
-    if (r.status !== 0) {
-      throw new Error(`npm run build failed (${r.status}):\n${r.stdout}${r.stderr}`)
-    }
-    return `built ${entry} (npm run build)`
+  const built = existsSync(`${ROOT}${entry}`) ? statSync(`${ROOT}${entry}`).mtimeMs : 0
+  if (built >= newestSource()) return
+  if (!pkg.scripts?.build) {
+    throw new Error(`npm start runs ${entry}, which is missing or older than src/: build it first`)
   }
-  if (!existsSync(`${ROOT}${entry}`)) {
-    throw new Error(`npm start runs ${entry}, which does not exist: run npm ci (prepare builds it)`)
-  }
-  return undefined
+  log(`${entry} is missing or older than src/: npm run build`)
+  const npm = process.env.npm_execpath
+  const r = npm
+    ? spawnSync(NODE, [npm, 'run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
+    : spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`npm run build failed (${r.status}):\n${r.stdout}${r.stderr}`)
 }
 
 export interface Gateway {
