@@ -8,6 +8,7 @@ import { GuardedStore, type StoreOperation } from './guarded-store.ts'
 import { Invalidator } from './invalidation.ts'
 import { CacheKeys } from './key.ts'
 import { MemoryStore } from './memory-store.ts'
+import { ParentHints } from './parent-hints.ts'
 import { mountPurge } from './purge.ts'
 import { createRedisClient } from './redis-client.ts'
 import { RedisStore } from './redis-store.ts'
@@ -119,6 +120,7 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
     invalidator,
     refresher,
     matchRoute: createRouteMatcher(config.routes),
+    hints: new ParentHints(),
   })
   const purge = { token: config.adminToken, invalidator, logger }
   return {

@@ -45,22 +45,54 @@ function digest(data: string): string {
   return createHash('sha256').update(data).digest('base64url')
 }
 
-/** The query's parameters in a stable order, still encoded as sent (`b=2&a=1` → `a=1&b=2`). */
+function parameterName(part: string): string {
+  const eq = part.indexOf('=')
+  return eq < 0 ? part : part.slice(0, eq)
+}
+
+function byName(a: string, b: string): number {
+  const x = parameterName(a)
+  const y = parameterName(b)
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/**
+ * The query's parameters sorted by name, still encoded as sent (`b=2&a=1` → `a=1&b=2`). The sort
+ * is stable and compares names only, so repeats of one name keep their relative order:
+ * `offset=0&offset=20` and `offset=20&offset=0` are different requests to an upstream that reads
+ * the first (or last) value, and stay different keys.
+ */
 export function sortedQuery(target: string): string {
   const q = target.indexOf('?')
   if (q < 0) return ''
+  // Array.prototype.sort is stable (ECMAScript 2019).
   return target
     .slice(q + 1)
     .split('&')
     .filter((part) => part !== '')
-    .sort()
+    .sort(byName)
     .join('&')
+}
+
+/** How many credential digests are remembered; past it the least recently used is forgotten. */
+export const CREDENTIAL_MEMO_SIZE = 1024
+
+/**
+ * User-scoped routes (API 2.0 `/users/{userId or me}/…`): `me` and the caller's own id name the
+ * same data, so their lookups also depend on a per-caller generation that the caller's writes
+ * under `/users/` bump.
+ */
+export function isUserScoped(path: string): boolean {
+  return path.startsWith('/users/')
 }
 
 /** Builds and names every key the cache uses. */
 export class CacheKeys {
   readonly #prefix: string
   readonly #secret: string | undefined
+  // Full credential material → digest. In memory only, never in the store; bounded, so a flood
+  // of distinct tokens costs at most CREDENTIAL_MEMO_SIZE small strings.
+  readonly #digests = new Map<string, string>()
 
   constructor({ prefix, secret }: CacheKeyOptions) {
     this.#prefix = prefix
@@ -73,9 +105,35 @@ export class CacheKeys {
    */
   credential(rawHeaders: readonly string[]): string {
     const material = `${headerValue(rawHeaders, 'authorization') ?? ''}\n${headerValue(rawHeaders, 'consumerkey') ?? ''}`
-    return this.#secret === undefined
-      ? digest(material)
-      : createHmac('sha256', this.#secret).update(material).digest('base64url')
+    const memo = this.#digests
+    let value = memo.get(material)
+    if (value !== undefined) {
+      // Map order is insertion order: re-inserting makes it the most recently used.
+      memo.delete(material)
+    } else {
+      value =
+        this.#secret === undefined
+          ? digest(material)
+          : createHmac('sha256', this.#secret).update(material).digest('base64url')
+      if (memo.size >= CREDENTIAL_MEMO_SIZE) memo.delete(memo.keys().next().value as string)
+    }
+    memo.set(material, value)
+    return value
+  }
+
+  /** Credential digests remembered now (at most {@link CREDENTIAL_MEMO_SIZE}). */
+  get memoised(): number {
+    return this.#digests.size
+  }
+
+  /** The id of the per-caller generation that user-scoped lookups depend on. */
+  callerId(rawHeaders: readonly string[]): string {
+    return `c:${this.credential(rawHeaders)}`
+  }
+
+  /** The id of a lookup that names no resource, by its path (`/recycle-files`, `/getQuota/v1`). */
+  pathId(path: string): string {
+    return idOf('p', path)
   }
 
   /**
@@ -110,9 +168,11 @@ export class CacheKeys {
   /** The keys of one lookup; `target` is the raw path and query. */
   lookup(match: RouteMatch, path: string, target: string, rawHeaders: readonly string[]) {
     const resources = this.resourceIds(match, path)
+    const credential = this.credential(rawHeaders)
+    if (isUserScoped(path)) resources.push(`c:${credential}`)
     const parts = [match.route.template, path, sortedQuery(target)]
     for (const name of NEGOTIATION_HEADERS) parts.push(headerValue(rawHeaders, name) ?? '')
-    parts.push(this.credential(rawHeaders))
+    parts.push(credential)
     const hash = digest(JSON.stringify(parts))
     const tag = `${this.#prefix}{${resources[0]}}`
     const keys: LookupKeys = {

@@ -18,6 +18,8 @@ export interface LeaderOutcome {
   readonly store: GuardedStore
   readonly policy: EntryPolicy
   readonly lookupKeys: LookupKeys
+  /** Shown every complete 2xx upstream body (parent hints from listings). */
+  readonly learn?: (body: Buffer) => void
   /** Whether a storable answer may be written (generations known, not a HEAD). */
   readonly write: boolean
   readonly source: EntrySource
@@ -41,6 +43,7 @@ export function settleLeader(outcome: LeaderOutcome): void {
   }
   const origin = reply
   const complete = (body: Buffer | null) => {
+    if (body !== null && reply.source === 'upstream' && reply.status < 300) outcome.learn?.(body)
     const shared = shareable(origin, body)
     const written =
       outcome.write && reply.source === 'upstream'

@@ -1,9 +1,9 @@
-import { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Exchange } from '../exchange/exchange.ts'
 import type { Reply } from '../exchange/types.ts'
-import type { CacheKeys } from './key.ts'
-import { headerValue } from '../http/headers.ts'
+import type { RouteMatch } from '../routes/types.ts'
+import { isJson, jsonFields, tapBodyFields } from './body-fields.ts'
+import { isUserScoped, type CacheKeys } from './key.ts'
 
 /**
  * Fields through which a Drive write names another folder whose listings it changes: the
@@ -12,47 +12,83 @@ import { headerValue } from '../http/headers.ts'
  */
 export const PARENT_FIELDS = ['toParentKey', 'toParentFileId', 'parentFileId'] as const
 
-// Request bodies larger than this are not JSON metadata (uploads); they are not looked at.
-const BODY_CAP = 64 * 1024
+/** How many child → folder pairs are remembered; past it the least recently used goes. */
+export const PARENT_HINTS_SIZE = 20_000
 
-function isJson(rawHeaders: readonly string[]): boolean {
-  return /\bjson\b/i.test(headerValue(rawHeaders, 'content-type') ?? '')
-}
+// Listing bodies larger than this are not parsed for hints (a page holds at most 200 items).
+const LISTING_CAP = 1024 * 1024
 
-function fieldsOf(json: Buffer | undefined, into: Set<string>): void {
-  if (!json || json.length === 0) return
-  try {
-    const value: unknown = JSON.parse(json.toString('utf8'))
-    if (typeof value !== 'object' || value === null) return
-    for (const field of PARENT_FIELDS) {
-      const named = (value as Record<string, unknown>)[field]
-      if (typeof named === 'string' && named !== '') into.add(named)
+/**
+ * The folder each file was last listed in, learned from `…/children` listings that pass through
+ * this process. API 1.0 paths name a file but not its folder, so a delete, rename or restore of
+ * `/files/{key}` would otherwise leave the folder's listing cached until its TTL. In memory and
+ * bounded; a file never listed here has no hint (README: what is bounded by TTL only).
+ */
+export class ParentHints {
+  readonly #parents = new Map<string, string>()
+  readonly #size: number
+  // Entries already read for hints (entry key + when it was received): a hit parses once.
+  readonly #seen = new Set<string>()
+
+  constructor(size = PARENT_HINTS_SIZE) {
+    this.#size = size
+  }
+
+  get size(): number {
+    return this.#parents.size
+  }
+
+  /** The folder `childId` was last seen in, by resource id. */
+  parentOf(childId: string): string | undefined {
+    return this.#parents.get(childId)
+  }
+
+  set(childId: string, parentId: string): void {
+    this.#parents.delete(childId)
+    if (this.#parents.size >= this.#size) {
+      this.#parents.delete(this.#parents.keys().next().value as string)
     }
-  } catch {
-    // Not JSON after all: nothing to learn.
+    this.#parents.set(childId, parentId)
   }
-}
 
-/** Copies a small JSON request body as the upstream stage streams it, without consuming it. */
-function tapRequestBody(incoming: IncomingMessage): () => Buffer | undefined {
-  const declared = Number(incoming.headers['content-length'] ?? 0)
-  if (!isJson(incoming.rawHeaders) || declared > BODY_CAP) return () => undefined
-  const chunks: Buffer[] = []
-  let size = 0
-  let ended = false
-  const onData = (chunk: Buffer) => {
-    size += chunk.length
-    if (size > BODY_CAP) {
-      chunks.length = 0
-      incoming.off('data', onData)
-    } else chunks.push(chunk)
+  /**
+   * Learns from a 2xx JSON answer of a `…/children` lookup: every item in `items` (API 1.0,
+   * `resourceKey`) or `files` (2.0, `fileId`) sits in the listed folder. Runs after the response
+   * is on its way; `once` (an entry's identity) makes repeated hits of one entry parse it once.
+   */
+  learn(keys: CacheKeys, match: RouteMatch, body: Buffer, once?: string): void {
+    const { route, params } = match
+    if (route.resource === undefined || !route.template.endsWith('/children')) return
+    const folder = params[route.resource]
+    if (folder === undefined || body.length === 0 || body.length > LISTING_CAP) return
+    if (once !== undefined) {
+      if (this.#seen.has(once)) return
+      if (this.#seen.size >= this.#size) this.#seen.clear()
+      this.#seen.add(once)
+    }
+    setImmediate(() => this.#learnNow(keys, folder, body))
   }
-  // Plain EventEmitter subscription: it must not start the stream before the upstream reads it.
-  EventEmitter.prototype.on.call(incoming, 'data', onData)
-  incoming.once('end', () => (ended = true))
-  return () => {
-    incoming.off('data', onData)
-    return ended && size <= BODY_CAP ? Buffer.concat(chunks, size) : undefined
+
+  #learnNow(keys: CacheKeys, folder: string, body: Buffer): void {
+    let doc: unknown
+    try {
+      doc = JSON.parse(body.toString('utf8'))
+    } catch {
+      return
+    }
+    if (typeof doc !== 'object' || doc === null) return
+    const parentId = keys.resourceId(folder)
+    for (const [list, field] of [
+      ['items', 'resourceKey'],
+      ['files', 'fileId'],
+    ] as const) {
+      const items = (doc as Record<string, unknown>)[list]
+      if (!Array.isArray(items)) continue
+      for (const item of items) {
+        const child = (item as Record<string, unknown> | null)?.[field]
+        if (typeof child === 'string' && child !== '') this.set(keys.resourceId(child), parentId)
+      }
+    }
   }
 }
 
@@ -60,41 +96,53 @@ function tapRequestBody(incoming: IncomingMessage): () => Buffer | undefined {
 export interface WriteTargets {
   /** Known as the write is forwarded: the route's resource and parent, folders in the query. */
   readonly forwarded: readonly string[]
-  /** Known once the response is in: also the folders its JSON body or JSON response name. */
+  /** Known once the response is in: also the folders its body or JSON response name. */
   completed(reply: Reply | undefined): string[]
 }
 
 /**
- * What a mutation invalidates: its route's `resource` and `parent` (or the path, for routes
- * naming no resource), plus folders named in its query, its JSON body or its JSON response
- * (best effort: a body still streaming when the response arrives is not waited for).
+ * What a write (a mutation, or an upload on a transfer route) invalidates, as resource ids:
+ * - its route's `resource` and `parent` (or the path, for routes naming no resource), and the
+ *   folder the resource was last listed in (API 1.0 paths name no folder);
+ * - the lookups its route `invalidates` (recycle bin, quota, user info);
+ * - the caller's own generation when the path is user-scoped (`/users/…`), so `me` and the
+ *   caller's real user id invalidate each other's entries;
+ * - folders named in its query, its JSON, multipart or urlencoded body, or its JSON response
+ *   (best effort: body bytes still streaming when the response arrives are not waited for).
  */
 export function writeTargets(
   keys: CacheKeys,
+  hints: ParentHints,
   exchange: Exchange,
   incoming: IncomingMessage
 ): WriteTargets {
-  const base = exchange.route ? keys.resourceIds(exchange.route, exchange.path) : []
-  const named = new Set<string>()
+  const ids = new Set<string>()
+  const match = exchange.route
+  if (match) {
+    const own = keys.resourceIds(match, exchange.path)
+    for (const id of own) ids.add(id)
+    const listedIn = hints.parentOf(own[0]!)
+    if (listedIn !== undefined) ids.add(listedIn)
+    for (const path of match.route.invalidates ?? []) ids.add(keys.pathId(path))
+  }
+  if (isUserScoped(exchange.path)) ids.add(keys.callerId(incoming.rawHeaders))
   const query = exchange.target.indexOf('?')
   if (query >= 0) {
     const params = new URLSearchParams(exchange.target.slice(query + 1))
     for (const field of PARENT_FIELDS) {
-      const value = params.get(field)
-      if (value) named.add(value)
+      for (const value of params.getAll(field)) if (value) ids.add(keys.resourceId(value))
     }
   }
-  const requestBody = tapRequestBody(incoming)
-  const ids = () => [...new Set([...base, ...[...named].map((value) => keys.resourceId(value))])]
-  const targets: WriteTargets = {
-    forwarded: ids(),
+  const bodyFields = tapBodyFields(incoming, PARENT_FIELDS)
+  return {
+    forwarded: [...ids],
     completed(reply) {
-      fieldsOf(requestBody(), named)
+      const named = bodyFields()
       if (reply && Buffer.isBuffer(reply.body) && reply.status < 300 && isJson(reply.rawHeaders)) {
-        fieldsOf(reply.body, named)
+        named.push(...jsonFields(reply.body, PARENT_FIELDS))
       }
-      return ids()
+      for (const value of named) ids.add(keys.resourceId(value))
+      return [...ids]
     },
   }
-  return targets
 }

@@ -63,7 +63,8 @@ export function hasCredentials(rawHeaders: readonly string[]): boolean {
  * Decides what the cache does with a request. Eligible: GET and HEAD on `lookup` routes, with
  * credentials and without `no-store` (§5.2.1.5), `Range` (a partial answer is not the entry)
  * or an origin-only precondition.
- * Any method on a `mutation` route invalidates what it names. Everything else bypasses.
+ * Any method on a `mutation` route, and any write on a `transfer` route (an upload), invalidates
+ * what it names. Everything else bypasses.
  *
  * @example
  * planRequest('GET', match, ['Authorization', 'Bearer t']) // { kind: 'lookup', request: {...} }
@@ -73,8 +74,12 @@ export function planRequest(
   match: RouteMatch | undefined,
   rawHeaders: readonly string[]
 ): RequestPlan {
-  if (match?.route.kind === 'mutation') return { kind: 'mutation' }
-  if (method !== 'GET' && method !== 'HEAD') return { kind: 'bypass', reason: 'method' }
+  const read = method === 'GET' || method === 'HEAD'
+  // An upload is a `transfer` (never cached, out of latency SLIs) but still a write.
+  if (match?.route.kind === 'mutation' || (match?.route.kind === 'transfer' && !read)) {
+    return { kind: 'mutation' }
+  }
+  if (!read) return { kind: 'bypass', reason: 'method' }
   if (match?.route.kind !== 'lookup') return { kind: 'bypass', reason: 'route' }
   if (!hasCredentials(rawHeaders)) return { kind: 'bypass', reason: 'credentials' }
   const directives = parseCacheControl(headerValues(rawHeaders, 'cache-control'))

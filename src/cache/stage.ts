@@ -9,7 +9,7 @@ import type { GuardedStore } from './guarded-store.ts'
 import type { Invalidator } from './invalidation.ts'
 import { varyDigest, type CacheKeys, type LookupKeys } from './key.ts'
 import { settleLeader } from './leader.ts'
-import { writeTargets } from './parent-hints.ts'
+import { writeTargets, type ParentHints } from './parent-hints.ts'
 import type { Refresher } from './refresher.ts'
 import { replyFromEntry, replyFromShared } from './replies.ts'
 import { planRequest, type LookupRequest } from './request-policy.ts'
@@ -25,6 +25,8 @@ export interface CacheStageOptions {
   readonly refresher: Refresher
   /** The route table's matcher: finds the lookup an unsafe method's target URI is cached under. */
   readonly matchRoute?: RouteMatcher
+  /** Folders files were last listed in, learned from listings served here. */
+  readonly hints: ParentHints
   readonly now?: () => number
 }
 
@@ -55,7 +57,7 @@ interface Found {
  * app.use(cacheStage({ config: config.cache, store, keys, coalescer, invalidator, refresher }))
  */
 export function cacheStage(options: CacheStageOptions): MiddlewareHandler<GatewayEnv> {
-  const { config, store, keys, coalescer, invalidator, refresher } = options
+  const { config, store, keys, coalescer, invalidator, refresher, hints } = options
   const now = options.now ?? Date.now
   const policy: EntryPolicy = config
 
@@ -83,7 +85,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
   async function mutate(c: Ctx, next: Next): Promise<void> {
     const exchange = c.var.exchange
     exchange.cacheStatus = 'bypass'
-    const targets = writeTargets(keys, exchange, c.env.incoming)
+    const targets = writeTargets(keys, hints, exchange, c.env.incoming)
     // Bumped as the write is forwarded (not awaited: a store call must not delay it) and again
     // once its outcome is known, so a lookup in between cannot leave the old state cached.
     void invalidator.bump(targets.forwarded)
@@ -166,6 +168,12 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
       if (use !== 'miss') {
         exchange.cacheStatus = use
         exchange.reply = replyFromEntry(found.entry, request, now())
+        hints.learn(
+          keys,
+          exchange.route!,
+          found.entry.body,
+          lookupKeys.entry + found.entry.meta.receivedAt
+        )
         if (use === 'stale') {
           const socket = c.env.incoming.socket
           refresher.refresh({
@@ -209,6 +217,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
         store,
         policy,
         lookupKeys,
+        learn: (body) => hints.learn(keys, exchange.route!, body),
         // No generations were read: nothing may be written (it could not be invalidated).
         write: !found.unavailable && !request.head,
         source: {

@@ -9,13 +9,21 @@ import type { RouteDefinition } from './types.ts'
 const READ = ['GET', 'HEAD'] as const
 const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const
 
+/**
+ * What every API 1.0 write may also change: the recycle bin's listing (a delete puts a file
+ * there, a restore or permanent delete takes it out), the drive quota and the user info (sizes).
+ * These lookups name no resource, so a write names them here.
+ */
+const API10_SIDE_EFFECTS = ['/recycle-files', '/getQuota/v1', '/getUserInfo/v1'] as const
+
 const api10: RouteDefinition[] = [
   { methods: READ, template: '/files/{resourceKey}', kind: 'lookup', resource: 'resourceKey' },
   {
-    methods: ['DELETE', 'PUT', 'PATCH'],
+    methods: WRITE,
     template: '/files/{resourceKey}',
     kind: 'mutation',
     resource: 'resourceKey',
+    invalidates: API10_SIDE_EFFECTS,
   },
   {
     methods: READ,
@@ -30,42 +38,76 @@ const api10: RouteDefinition[] = [
     resource: 'resourceKey',
     upstream: 'files',
   },
-  { methods: ['POST'], template: '/files', kind: 'transfer', upstream: 'files' },
+  // The upload names its folder in `toParentKey` (query or multipart field), not in the path.
+  {
+    methods: ['POST'],
+    template: '/files',
+    kind: 'transfer',
+    upstream: 'files',
+    invalidates: API10_SIDE_EFFECTS,
+  },
   { methods: READ, template: '/recycle-files', kind: 'lookup' },
+  // Emptying the bin, and deleting one item for good.
+  { methods: WRITE, template: '/recycle-files', kind: 'mutation', invalidates: API10_SIDE_EFFECTS },
+  {
+    methods: WRITE,
+    template: '/recycle-files/{resourceKey}',
+    kind: 'mutation',
+    resource: 'resourceKey',
+    invalidates: API10_SIDE_EFFECTS,
+  },
   {
     methods: ['POST'],
     template: '/recycle-files/{resourceKey}/restore',
     kind: 'mutation',
     resource: 'resourceKey',
+    invalidates: API10_SIDE_EFFECTS,
   },
   {
     methods: WRITE,
     template: '/recycle-files/{resourceKey}/*',
     kind: 'mutation',
     resource: 'resourceKey',
+    invalidates: API10_SIDE_EFFECTS,
   },
-  { methods: WRITE, template: '/files/{resourceKey}/*', kind: 'mutation', resource: 'resourceKey' },
+  {
+    methods: WRITE,
+    template: '/files/{resourceKey}/*',
+    kind: 'mutation',
+    resource: 'resourceKey',
+    invalidates: API10_SIDE_EFFECTS,
+  },
   { methods: READ, template: '/getQuota/v1', kind: 'lookup' },
   { methods: READ, template: '/getUserInfo/v1', kind: 'lookup' },
 ]
 
 /** API 2.0 containers: the same file operations exist under each of them. */
-const containers: { prefix: string; parent: string }[] = [
+const containers: { prefix: string; parent: string; listedIn?: readonly string[] }[] = [
   { prefix: '/users/{userId}/drive/sharedfolders/{sharedFolderId}', parent: 'sharedFolderId' },
   { prefix: '/users/{userId}/drive', parent: 'userId' },
-  { prefix: '/sharedrives/{sharedriveId}', parent: 'sharedriveId' },
+  { prefix: '/sharedrives/{sharedriveId}', parent: 'sharedriveId', listedIn: ['/sharedrives'] },
   { prefix: '/groups/{groupId}/folder', parent: 'groupId' },
 ]
 
-function containerRoutes(prefix: string, parent: string): RouteDefinition[] {
+/**
+ * Every lookup under a container names the container as its resource or parent, so any write
+ * in the container (which names it as its parent) invalidates all of them: listings of every
+ * folder, the trash, the drive's properties and quota. Coarse, but no write is missed.
+ */
+function containerRoutes(
+  prefix: string,
+  parent: string,
+  listedIn: readonly string[] | undefined
+): RouteDefinition[] {
   const file = `${prefix}/files/{fileId}`
-  return [
+  const routes: RouteDefinition[] = [
     { methods: READ, template: prefix, kind: 'lookup', resource: parent },
+    { methods: WRITE, template: prefix, kind: 'mutation', resource: parent },
     { methods: READ, template: `${prefix}/files`, kind: 'lookup', resource: parent },
     { methods: ['POST'], template: `${prefix}/files`, kind: 'mutation', resource: parent },
     { methods: READ, template: file, kind: 'lookup', resource: 'fileId', parent },
     {
-      methods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      methods: WRITE,
       template: file,
       kind: 'mutation',
       resource: 'fileId',
@@ -97,6 +139,14 @@ function containerRoutes(prefix: string, parent: string): RouteDefinition[] {
     },
     { methods: READ, template: `${file}/permissions`, kind: 'lookup', resource: 'fileId', parent },
     { methods: READ, template: `${prefix}/trash-files`, kind: 'lookup', resource: parent },
+    { methods: WRITE, template: `${prefix}/trash-files`, kind: 'mutation', resource: parent },
+    {
+      methods: WRITE,
+      template: `${prefix}/trash-files/{fileId}`,
+      kind: 'mutation',
+      resource: 'fileId',
+      parent,
+    },
     {
       methods: WRITE,
       template: `${prefix}/trash-files/{fileId}/*`,
@@ -106,6 +156,12 @@ function containerRoutes(prefix: string, parent: string): RouteDefinition[] {
     },
     { methods: WRITE, template: `${file}/*`, kind: 'mutation', resource: 'fileId', parent },
   ]
+  // A list of containers (shared drives) shows their usage: every write in one changes it.
+  return listedIn === undefined
+    ? routes
+    : routes.map((route) =>
+        route.kind === 'mutation' ? { ...route, invalidates: listedIn } : route
+      )
 }
 
 const api20: RouteDefinition[] = [
@@ -117,7 +173,9 @@ const api20: RouteDefinition[] = [
   },
   { methods: READ, template: '/sharedrives', kind: 'lookup' },
   { methods: ['POST'], template: '/sharedrives', kind: 'mutation' },
-  ...containers.flatMap(({ prefix, parent }) => containerRoutes(prefix, parent)),
+  ...containers.flatMap(({ prefix, parent, listedIn }) =>
+    containerRoutes(prefix, parent, listedIn)
+  ),
 ]
 
 /** The built-in route table; `ROUTES_FILE` extends or replaces it. */

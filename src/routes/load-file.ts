@@ -48,6 +48,14 @@ export function validateRoute(entry: unknown, at: string): RouteDefinition {
       )
     }
   }
+  const invalidates = e.invalidates
+  if (
+    invalidates !== undefined &&
+    (!Array.isArray(invalidates) ||
+      !invalidates.every((path) => typeof path === 'string' && path.startsWith('/')))
+  ) {
+    throw new Error(`${at}.invalidates: expected a list of paths starting with /`)
+  }
   if (e.upstream !== undefined && typeof e.upstream !== 'string') {
     throw new Error(`${at}.upstream: expected an upstream name`)
   }
@@ -57,6 +65,9 @@ export function validateRoute(entry: unknown, at: string): RouteDefinition {
     kind: e.kind as RouteKind,
     ...(e.resource !== undefined && { resource: e.resource as string }),
     ...(e.parent !== undefined && { parent: e.parent as string }),
+    ...(invalidates !== undefined && {
+      invalidates: Object.freeze([...(invalidates as string[])]),
+    }),
     ...(e.upstream !== undefined && { upstream: e.upstream }),
   })
 }

@@ -14,6 +14,11 @@ export interface RouteDefinition {
   readonly resource?: string
   /** The parameter naming the container (folder, drive) the resource sits in. */
   readonly parent?: string
+  /**
+   * Writes only: paths of lookups that name no resource and that this write also changes (the
+   * recycle bin's listing, quota, user info). Each is invalidated for every caller.
+   */
+  readonly invalidates?: readonly string[]
   /** A name from `UPSTREAMS`; the default upstream when absent. */
   readonly upstream?: string
 }
