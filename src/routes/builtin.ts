@@ -18,8 +18,10 @@ const API10_SIDE_EFFECTS = ['/recycle-files', '/getQuota/v1', '/getUserInfo/v1']
 
 const api10: RouteDefinition[] = [
   { methods: READ, template: '/files/{resourceKey}', kind: 'lookup', resource: 'resourceKey' },
+  // POST on a file is not a known 1.0 operation: left to the RFC 9111 §4.4 rule for unmatched
+  // unsafe methods (invalidates the target once it succeeded).
   {
-    methods: WRITE,
+    methods: ['PUT', 'PATCH', 'DELETE'],
     template: '/files/{resourceKey}',
     kind: 'mutation',
     resource: 'resourceKey',
