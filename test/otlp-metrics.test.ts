@@ -8,6 +8,7 @@ import {
   type MetricsExport,
   type OtlpReceiver,
 } from './helpers/tracing/otlp-receiver.ts'
+import { startOtlpGrpcReceiver } from './helpers/tracing/otlp-grpc-receiver.ts'
 import { startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
 
 // Issue 11.3: `OTEL_METRICS_EXPORTER=otlp` pushes what /metrics serves. The real gateway
@@ -327,5 +328,67 @@ describe('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json', () => {
     const metrics = pushed[0]!.resourceMetrics[0]!.scopeMetrics[0]!.metrics
     const responses = metrics.find((m) => m.name === 'drive_gateway_responses_total')
     expect(responses?.sum).toMatchObject({ isMonotonic: true, aggregationTemporality: 2 })
+  })
+})
+
+describe('with traces on too', () => {
+  it('pushes metrics, then flushes spans, on one resource, gzipped', async () => {
+    const before = receiver.requests.length
+    const pushed = receiver.pushes.length
+    const spans = receiver.spans.length
+    const gw = await spawnGateway({
+      UPSTREAM_URL: upstream.url,
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      OTEL_METRIC_EXPORT_INTERVAL: '600000',
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+    })
+    try {
+      expect(await get(`${gw.url}/files/abc`)).toBe(200)
+      expect(await gw.stop('SIGTERM')).toBe(0)
+    } finally {
+      await gw.stop('SIGKILL')
+    }
+    // Shutdown order: the final metrics push, then the span flush.
+    expect(receiver.requests.slice(before)).toEqual([
+      'POST /v1/metrics application/x-protobuf',
+      'POST /v1/traces application/x-protobuf',
+    ])
+    const push = receiver.pushes.slice(pushed)[0]!
+    const span = receiver.spans.slice(spans)[0]!
+    const instance = span.resource['service.instance.id']
+    expect(instance).toEqual(expect.any(String))
+    for (const metric of push.metrics) expect(metric.resource['service.instance.id']).toBe(instance)
+    const series = push.metrics.reduce((n, m) => n + m.points.length, 0)
+    console.log(`OTLP metrics push, gzip: ${push.metrics.length} metrics, ${series} series, ${push.bytes} bytes`) // prettier-ignore
+    expect(push.bytes).toBeLessThan(5_000)
+  })
+})
+
+describe('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc', () => {
+  it('pushes over OTLP/gRPC', async () => {
+    const grpc = await startOtlpGrpcReceiver()
+    try {
+      const gw = await spawnGateway({
+        UPSTREAM_URL: upstream.url,
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: grpc.url,
+        OTEL_METRIC_EXPORT_INTERVAL: '600000',
+      })
+      try {
+        expect(await get(`${gw.url}/files/abc`)).toBe(200)
+        expect(await gw.stop('SIGTERM')).toBe(0)
+      } finally {
+        await gw.stop('SIGKILL')
+      }
+      expect(grpc.pushes).toHaveLength(1)
+      const responses = grpc.pushes[0]!.find((m) => m.name === 'drive_gateway_responses_total')!
+      expect(responses).toMatchObject({ type: 'sum', monotonic: true, temporality: CUMULATIVE })
+      expect(responses.points.map((p) => p.value)).toEqual([1])
+    } finally {
+      await grpc.close()
+    }
   })
 })
