@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pkg from '../package.json' with { type: 'json' }
 import { spawnGateway, type GatewayProcess } from './helpers/gateway.ts'
@@ -389,6 +390,39 @@ describe('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc', () => {
       expect(responses.points.map((p) => p.value)).toEqual([1])
     } finally {
       await grpc.close()
+    }
+  })
+})
+
+describe('a collector that never answers', () => {
+  it('holds up the shutdown for at most 5 s', async () => {
+    const sockets = new Set<Socket>()
+    const server = createServer((socket) => void sockets.add(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const gw = await spawnGateway({
+        UPSTREAM_URL: upstream.url,
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${port}/v1/metrics`,
+        OTEL_METRIC_EXPORT_INTERVAL: '600000',
+      })
+      let start = 0
+      try {
+        expect(await get(`${gw.url}/files/abc`)).toBe(200)
+        start = Date.now()
+        expect(await gw.stop('SIGTERM')).toBe(0)
+      } finally {
+        await gw.stop('SIGKILL')
+      }
+      const took = Date.now() - start
+      // It tried the final push, waited for it, and gave up at the bound.
+      expect(sockets.size).toBeGreaterThan(0)
+      expect(took).toBeGreaterThanOrEqual(4_500)
+      expect(took).toBeLessThan(9_000)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 })
