@@ -50,6 +50,18 @@ export function encodeEntry({ meta, body }: CacheEntry): Buffer {
  * store returns, the gateway either decodes an entry it can replay or treats it as a miss.
  */
 export function decodeEntry(value: Buffer): CacheEntry | undefined {
+  // The memory store hands back the Buffer it was given: entries are immutable, so the one
+  // decoded the first time serves every later hit without parsing its JSON again.
+  const known = decoded.get(value)
+  if (known) return known
+  const entry = decodeOnce(value)
+  if (entry) decoded.set(value, entry)
+  return entry
+}
+
+const decoded = new WeakMap<Buffer, CacheEntry>()
+
+function decodeOnce(value: Buffer): CacheEntry | undefined {
   const newline = value.indexOf(NEWLINE)
   if (newline < 0) return undefined
   let meta: unknown

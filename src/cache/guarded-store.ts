@@ -92,6 +92,18 @@ export class GuardedStore implements CacheStore {
 
   async #run<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> {
     if (!this.#breaker.allow()) throw new StoreUnavailableError('cache store breaker is open')
+    // The in-process store answers in the same tick and cannot hang: no timer to arm per call.
+    if (this.#inner.kind === 'memory') {
+      try {
+        const result = await call()
+        this.#breaker.success()
+        return result
+      } catch (error) {
+        this.#breaker.failure()
+        this.#onError(operation, error)
+        throw error
+      }
+    }
     let timer: NodeJS.Timeout | undefined
     const pending = call()
     try {

@@ -5,6 +5,7 @@ import type { Config, UpstreamConfig } from '../config/types.ts'
 import type { Exchange } from '../exchange/exchange.ts'
 import type { Reply } from '../exchange/types.ts'
 import { toGatewayError } from '../http/errors.ts'
+import type { ClientGone } from './client-gone.ts'
 import type { UpstreamObserver } from './observer.ts'
 import { callUpstream } from './upstream.ts'
 
@@ -17,7 +18,7 @@ export interface ForwardCall {
   /** The header list to send; observers may append to it (trace context). */
   readonly headers: string[]
   readonly body: IncomingMessage | Readable | null
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | ClientGone
   /** Overrides `UPSTREAM_RETRIES` (background refreshes never retry). */
   readonly retries?: number
 }

@@ -5,6 +5,7 @@ import { gatewayReply } from '../exchange/gateway-reply.ts'
 import { BodyLimit } from './body-limit.ts'
 import { GatewayError, toGatewayError } from '../http/errors.ts'
 import { upstreamRequestHeaders } from '../http/headers.ts'
+import { ClientGone } from './client-gone.ts'
 import type { Forward } from './forward.ts'
 
 export { createDispatcher, createForward, type Forward } from './forward.ts'
@@ -59,9 +60,9 @@ export function upstreamStage(
     const limiter = withBody && limit !== undefined ? new BodyLimit(limit) : undefined
     const body = !withBody ? null : limiter ? incoming.pipe(limiter) : incoming
 
-    const controller = new AbortController()
+    const clientGone = new ClientGone()
     outgoing.once('close', () => {
-      if (!outgoing.writableFinished && !exchange.sharedUpstream) controller.abort()
+      if (!outgoing.writableFinished && !exchange.sharedUpstream) clientGone.abort()
     })
     try {
       exchange.reply = await forward({
@@ -74,7 +75,7 @@ export function upstreamStage(
           requestId: exchange.requestId,
         }),
         body,
-        signal: controller.signal,
+        signal: clientGone,
       })
     } catch (error) {
       const failure = limiter?.exceeded

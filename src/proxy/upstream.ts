@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Reply } from '../exchange/types.ts'
+import { cancelled, type ClientGone } from './client-gone.ts'
 import { GatewayError, isRetriableConnectError, toGatewayError } from '../http/errors.ts'
 import { findHeader, stripHopByHop } from '../http/headers.ts'
 import { responseDefect } from '../http/response-defect.ts'
@@ -17,7 +18,7 @@ export interface UpstreamRequest {
   readonly headers: string[]
   /** The client's request body, streamed through; `null` when there is none. */
   readonly body: IncomingMessage | Readable | null
-  readonly signal: AbortSignal | undefined
+  readonly signal: AbortSignal | ClientGone | undefined
 }
 
 export interface UpstreamOptions {
@@ -70,7 +71,7 @@ export async function callUpstream(options: UpstreamOptions, req: UpstreamReques
         source: 'upstream',
       }
     } catch (error) {
-      if (req.signal?.aborted) throw error
+      if (cancelled(req.signal)) throw error
       if (retriable && attempt < options.retries && isRetriableConnectError(error)) {
         attempt++
         continue
