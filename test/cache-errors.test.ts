@@ -5,6 +5,7 @@ import type { TestGateway } from './helpers/gateway.ts'
 import { createClient, type Client } from './helpers/cache/client.ts'
 import { startCachingGateway, uniquePrefix } from './helpers/cache/gateway.ts'
 import { startOrigin, type Origin } from './helpers/cache/origin.ts'
+import { ENTRY_FORMAT_VERSION } from '../src/cache/entry.ts'
 
 const CALLER = { authorization: 'Bearer errors' }
 
@@ -94,7 +95,7 @@ describe('errors are passed through and never stored', () => {
   it('left no entry in Redis', async () => {
     const redis = new Redis(inject('redisUrl'))
     try {
-      expect(await redis.keys(`${prefix}*:e2:*`)).toEqual([])
+      expect(await redis.keys(`${prefix}*:e${ENTRY_FORMAT_VERSION}:*`)).toEqual([])
     } finally {
       redis.disconnect()
     }

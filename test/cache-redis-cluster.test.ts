@@ -6,6 +6,7 @@ import { startCachingGateway } from './helpers/cache/gateway.ts'
 import { startOrigin, type Origin } from './helpers/cache/origin.ts'
 import { probeUntil, storeErrors, summary } from './helpers/cache/outage.ts'
 import { infoField, startRedisCluster, type RedisCluster } from './helpers/cache/redis-modes.ts'
+import { ENTRY_FORMAT_VERSION } from '../src/cache/entry.ts'
 
 // A fixed prefix (this cluster is the file's own), so which node holds which resource is the
 // same on every run.
@@ -75,7 +76,7 @@ describe('Redis Cluster: three masters, one with a replica', () => {
     for (const nodes of nodesHolding.values()) expect(nodes.size).toBe(1)
     expect(new Set([...nodesHolding.values()].flatMap((s) => [...s])).size).toBe(3)
     // An entry and its resource's generation hash to one slot (the `{r:…}` tag).
-    const entry = byNode.flat().find((k) => k.includes('{r:res1}:e2:'))!
+    const entry = byNode.flat().find((k) => k.includes(`{r:res1}:e${ENTRY_FORMAT_VERSION}:`))!
     expect(await cluster.keySlot(entry)).toBe(await cluster.keySlot(`${PREFIX}{r:res1}:g`))
     expect(await cluster.keySlot(entry)).not.toBe(await cluster.keySlot(`${PREFIX}{r:res2}:g`))
     // A write through the gateway bumps the generation on the node of that slot.
@@ -95,7 +96,9 @@ describe('Redis Cluster: three masters, one with a replica', () => {
       )
     const movedBefore = await moved()
     await cluster.migrateSlot(slot, from, to)
-    expect((await keysOn(to)).some((k) => k.includes('{r:res0}:e2:'))).toBe(true)
+    expect((await keysOn(to)).some((k) => k.includes(`{r:res0}:e${ENTRY_FORMAT_VERSION}:`))).toBe(
+      true
+    )
     // The gateway still maps the slot to the old master, which answers MOVED; the entry is
     // found on the new one.
     const answer = await get('res0')

@@ -6,6 +6,7 @@ import { startCachingGateway } from './helpers/cache/gateway.ts'
 import { startOrigin, type Origin } from './helpers/cache/origin.ts'
 import { probeUntil, storeErrors, summary } from './helpers/cache/outage.ts'
 import { infoField, startSentinelGroup, type SentinelGroup } from './helpers/cache/redis-modes.ts'
+import { ENTRY_FORMAT_VERSION } from '../src/cache/entry.ts'
 
 const PREFIX = 'dgw-ha:'
 const CALLER = { authorization: 'Bearer sentinel' }
@@ -121,7 +122,9 @@ describe('Redis Sentinel: a master, a replica, three Sentinels', () => {
       { maxMs: 15_000 }
     )
     for (const probe of run.probes) expect(probe.status).toBe(200)
-    expect((await keysOn(old)).some((k) => k.includes('{r:c}:e2:'))).toBe(true)
+    expect((await keysOn(old)).some((k) => k.includes(`{r:c}:e${ENTRY_FORMAT_VERSION}:`))).toBe(
+      true
+    )
     expect((await get('a')).cache).toBe('HIT')
     console.log(
       `sentinel, SENTINEL FAILOVER back: gateway on the new master` +

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startCachingGateway, uniquePrefix } from './helpers/cache/gateway.ts'
 import type { TestGateway } from './helpers/gateway.ts'
 import { rawRequest, sampleValue, startOrigin, type Origin } from './helpers/origin.ts'
+import { ENTRY_FORMAT_VERSION } from '../src/cache/entry.ts'
 
 // A store value that is not a well-formed entry of this format (foreign, truncated, an older
 // version, missing or mistyped fields) used to surface as a 500 or a stuck UNAVAILABLE. It is a
@@ -58,7 +59,7 @@ const cacheStatus = (raw: string[]) => raw[raw.findIndex((h) => h === 'X-Cache-S
 describe('an entry that does not decode', () => {
   it.each(Object.keys(BAD_VALUES))('%s: a counted miss, then overwritten', async (name) => {
     await get()
-    const [key] = await redis.keys(`${prefix}*:e2:*`)
+    const [key] = await redis.keys(`${prefix}*:e${ENTRY_FORMAT_VERSION}:*`)
     expect(key).toBeDefined()
     await redis.set(key!, BAD_VALUES[name]!, 'PX', 60_000)
     const decodeErrors = async () =>

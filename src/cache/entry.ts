@@ -4,10 +4,18 @@
  * format has a version, and the version is part of every entry key (see `key.ts`), so a gateway
  * with a new format never reads an old entry: old ones age out. Pure.
  */
-import type { LookupRequest } from './request-policy.ts'
+import {
+  currentAge as ageOf,
+  entryUse as useOf,
+  type EntryFreshness,
+  type EntryUse,
+  type RequestFreshness,
+} from './freshness.ts'
 
-/** The entry format's version; part of the entry key. */
-export const ENTRY_FORMAT_VERSION = 2
+export type { EntryUse } from './freshness.ts'
+
+/** The entry format's version; part of the entry key. 3: stale windows per entry. */
+export const ENTRY_FORMAT_VERSION = 3
 const VERSION = ENTRY_FORMAT_VERSION
 const NEWLINE = 0x0a
 
@@ -30,8 +38,15 @@ export interface EntryMeta {
   readonly etag?: string
   /** Response `no-cache`: stored, but revalidated on every use. */
   readonly alwaysRevalidate?: boolean
-  /** `must-revalidate`: never served stale. */
+  /** `no-cache`, `must-revalidate`, `proxy-revalidate` or `s-maxage`: never served stale. */
   readonly neverStale?: boolean
+  /**
+   * Seconds past its lifetime it may be served while a background refresh runs: the origin's
+   * `stale-while-revalidate`, else `CACHE_STALE_SECONDS` (see `freshness.ts`, `staleRules`).
+   */
+  readonly staleWhileRevalidate: number
+  /** Seconds past its lifetime it may be served when revalidation fails (`stale-if-error`). */
+  readonly staleIfError: number
 }
 
 export interface CacheEntry {
@@ -98,22 +113,28 @@ function isEntryMeta(value: unknown): value is EntryMeta {
     isString(m.vary) &&
     isOptional(m.etag, isString) &&
     isOptional(m.alwaysRevalidate, (v) => typeof v === 'boolean') &&
-    isOptional(m.neverStale, (v) => typeof v === 'boolean')
+    isOptional(m.neverStale, (v) => typeof v === 'boolean') &&
+    isTime(m.staleWhileRevalidate) &&
+    isTime(m.staleIfError)
   )
+}
+
+/** What {@link EntryMeta} says about freshness, in the shape `freshness.ts` reads. */
+export function freshnessOf(meta: EntryMeta): EntryFreshness {
+  return {
+    receivedAt: meta.receivedAt,
+    initialAge: meta.initialAge,
+    lifetime: meta.lifetime,
+    alwaysRevalidate: meta.alwaysRevalidate === true,
+    neverStale: meta.neverStale === true,
+    whileRevalidate: meta.staleWhileRevalidate,
+    ifError: meta.staleIfError,
+  }
 }
 
 /** RFC 9111 §4.2.3 `current_age`, in seconds. */
 export function currentAge(meta: EntryMeta, now: number): number {
-  return meta.initialAge + Math.max(0, now - meta.receivedAt) / 1000
-}
-
-/**
- * How long the store should keep an entry: until the end of its stale window, and never more
- * than {@link MAX_ENTRY_MS}. Zero or less means it is not worth storing.
- */
-export function entryTtlMs(meta: EntryMeta, staleSeconds: number): number {
-  const ms = (meta.lifetime - meta.initialAge + (meta.neverStale ? 0 : staleSeconds)) * 1000
-  return Math.min(Math.floor(ms), MAX_ENTRY_MS)
+  return ageOf(freshnessOf(meta), now)
 }
 
 /**
@@ -122,27 +143,10 @@ export function entryTtlMs(meta: EntryMeta, staleSeconds: number): number {
  */
 export const MAX_ENTRY_MS = 24 * 60 * 60 * 1000
 
-/** `hit`: serve it. `stale`: serve it and refresh in the background. `miss`: go upstream. */
-export type EntryUse = 'hit' | 'stale' | 'miss'
-
 /**
- * Whether an entry can answer a request now (RFC 9111 §4.2 and the request directives of
- * §5.2.1). Stale entries are served only within `staleSeconds` past their lifetime and never
- * when the request or the response forbids it (§4.2.4).
+ * Whether an entry can answer a request now without the upstream (RFC 9111 §4.2, §5.2.1): see
+ * `freshness.ts`, `entryUse`.
  */
-export function entryUse(
-  meta: EntryMeta,
-  request: LookupRequest,
-  now: number,
-  staleSeconds: number
-): EntryUse {
-  if (request.revalidate || meta.alwaysRevalidate) return 'miss'
-  const age = currentAge(meta, now)
-  if (request.maxAge !== undefined && age > request.maxAge) return 'miss'
-  const freshFor = meta.lifetime - age
-  if (freshFor > 0) {
-    return request.minFresh !== undefined && freshFor < request.minFresh ? 'miss' : 'hit'
-  }
-  if (meta.neverStale || request.minFresh !== undefined) return 'miss'
-  return -freshFor <= staleSeconds ? 'stale' : 'miss'
+export function entryUse(meta: EntryMeta, request: RequestFreshness, now: number): EntryUse {
+  return useOf(freshnessOf(meta), request, now)
 }

@@ -119,6 +119,7 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
     coalescer,
     invalidator,
     refresher,
+    forward: deps.forward,
     matchRoute: createRouteMatcher(config.routes),
     hints: new ParentHints(),
   })

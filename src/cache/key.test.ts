@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RouteMatch } from '../routes/types.ts'
 import { CacheKeys, CREDENTIAL_MEMO_SIZE, sortedQuery, varyDigest } from './key.ts'
+import { ENTRY_FORMAT_VERSION } from './entry.ts'
 
 const file: RouteMatch = {
   route: {
@@ -20,7 +21,7 @@ const AUTH_OF = (token: string) => ['Authorization', `Bearer ${token}`, 'consume
 describe('CacheKeys', () => {
   it('tags entry and generation keys with the resource so they share a cluster slot', () => {
     const k = keys.lookup(file, path, path, AUTH)
-    expect(k.entry.startsWith('p:{r:f1}:e2:')).toBe(true)
+    expect(k.entry.startsWith(`p:{r:f1}:e${ENTRY_FORMAT_VERSION}:`)).toBe(true)
     expect(k.generations).toEqual([
       'p:{*}:g',
       'p:{r:f1}:g',
@@ -97,7 +98,9 @@ describe('CacheKeys', () => {
 
   it('digests ids that could break a hash tag', () => {
     const odd = { ...file, params: { userId: 'u1', fileId: 'a}b{c' } }
-    expect(keys.lookup(odd, path, path, AUTH).entry).toMatch(/^p:\{r#[A-Za-z0-9_-]+\}:e2:/)
+    expect(keys.lookup(odd, path, path, AUTH).entry).toMatch(
+      new RegExp(`^p:\\{r#[A-Za-z0-9_-]+\\}:e${ENTRY_FORMAT_VERSION}:`)
+    )
   })
 
   it('names a route without a resource by its path', () => {

@@ -3,7 +3,7 @@
  * request carries, whether a 304 answers for the stored response, and the stored header list
  * updated from a 304 (§3.2, §4.3.4). Pure.
  */
-import { headerValue } from './raw-headers.ts'
+import { headerValue } from '../http/headers.ts'
 
 /**
  * The conditional request fields for a stored response (RFC 9111 §4.3.1): `If-None-Match` with

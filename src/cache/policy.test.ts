@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { RouteMatch } from '../routes/types.ts'
 import { parseCacheControl } from './cache-control.ts'
-import { currentAge, ENTRY_FORMAT_VERSION, entryUse, type EntryMeta } from './entry.ts'
-import { ifNoneMatchFails, planRequest, type LookupRequest } from './request-policy.ts'
-import { freshnessLifetime, initialAge, revalidationRules, storability } from './response-policy.ts'
+import { ifNoneMatchFails, planRequest } from './request-policy.ts'
+import { hasValidator, storability } from './response-policy.ts'
 
 const lookup: RouteMatch = {
   route: { methods: ['GET', 'HEAD'], template: '/files/{k}', kind: 'lookup', resource: 'k' },
@@ -100,7 +99,7 @@ describe('ifNoneMatchFails (RFC 9110 §13.1.2, weak comparison)', () => {
   })
 })
 
-describe('storability (RFC 9111 §3, DESIGN §7)', () => {
+describe('storability (RFC 9111 §3)', () => {
   const ok = new Set([200])
   it.each([
     [200, [], true],
@@ -116,81 +115,12 @@ describe('storability (RFC 9111 §3, DESIGN §7)', () => {
   })
 })
 
-describe('freshnessLifetime (RFC 9111 §4.2.1)', () => {
-  const lifetime = (headers: string[]) =>
-    freshnessLifetime(headers, parseCacheControl(ccOf(headers)), 60, Date.UTC(2026, 0, 1))
-  const ccOf = (headers: string[]) => headers.filter((_, i) => headers[i - 1] === 'Cache-Control')
-
-  it('prefers s-maxage, then max-age, then Expires − Date, else the default', () => {
-    expect(lifetime(['Cache-Control', 's-maxage=5, max-age=9'])).toBe(5)
-    expect(lifetime(['Cache-Control', 'max-age=9'])).toBe(9)
-    expect(
-      lifetime([
-        'Date',
-        'Thu, 01 Jan 2026 00:00:00 GMT',
-        'Expires',
-        'Thu, 01 Jan 2026 00:00:30 GMT',
-      ])
-    ).toBe(30)
-    expect(lifetime([])).toBe(60)
-  })
-
-  it('takes an invalid Expires as already expired (§5.3)', () => {
-    expect(lifetime(['Expires', '0'])).toBe(0)
-  })
-
-  it('takes a malformed max-age as stale, not as the default (§4.2.1)', () => {
-    expect(lifetime(['Cache-Control', 'max-age=soon'])).toBe(0)
-  })
-})
-
-describe('age and use of an entry', () => {
-  const t0 = 1_000_000
-  const meta = (over: Partial<EntryMeta> = {}): EntryMeta => ({
-    v: ENTRY_FORMAT_VERSION,
-    status: 200,
-    headers: [],
-    receivedAt: t0,
-    initialAge: 0,
-    lifetime: 10,
-    generations: [],
-    vary: '',
-    ...over,
-  })
-  const plain: LookupRequest = {
-    head: false,
-    revalidate: false,
-    maxAge: undefined,
-    minFresh: undefined,
-    maxStale: undefined,
-    onlyIfCached: false,
-    ifNoneMatch: undefined,
-    conditional: false,
-  }
-
-  it('adds the upstream Age and the time in flight (RFC 9111 §4.2.3)', () => {
-    expect(initialAge(['Age', '3'], t0, t0 + 500)).toBe(3.5)
-    expect(currentAge(meta({ initialAge: 2 }), t0 + 4_000)).toBe(6)
-  })
-
-  it('is a hit while fresh, stale within the window, then a miss', () => {
-    expect(entryUse(meta(), plain, t0 + 9_000, 5)).toBe('hit')
-    expect(entryUse(meta(), plain, t0 + 14_000, 5)).toBe('stale')
-    expect(entryUse(meta(), plain, t0 + 16_000, 5)).toBe('miss')
-  })
-
-  it('honours request limits and response revalidation rules', () => {
-    expect(entryUse(meta(), { ...plain, maxAge: 2 }, t0 + 3_000, 5)).toBe('miss')
-    expect(entryUse(meta(), { ...plain, minFresh: 8 }, t0 + 3_000, 5)).toBe('miss')
-    expect(entryUse(meta(), { ...plain, revalidate: true }, t0, 5)).toBe('miss')
-    expect(entryUse(meta({ alwaysRevalidate: true }), plain, t0, 5)).toBe('miss')
-    expect(entryUse(meta({ neverStale: true }), plain, t0 + 11_000, 5)).toBe('miss')
-  })
-
-  it('never serves an s-maxage response stale (RFC 9111 §5.2.2.10)', () => {
-    expect(revalidationRules(parseCacheControl(['s-maxage=1']))).toEqual({
-      alwaysRevalidate: false,
-      neverStale: true,
-    })
+describe('hasValidator (RFC 9110 §8.8)', () => {
+  it.each([
+    [['ETag', '"a"'], true],
+    [['Last-Modified', 'Sun, 06 Nov 1994 08:49:37 GMT'], true],
+    [['Cache-Control', 'max-age=5'], false],
+  ])('%j → %s', (headers, expected) => {
+    expect(hasValidator(headers)).toBe(expected)
   })
 })

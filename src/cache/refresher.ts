@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream'
 import type { Exchange } from '../exchange/exchange.ts'
-import { upstreamRequestHeaders, withoutHeaders } from '../http/headers.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { Forward } from '../proxy/forward.ts'
 import { buildEntry, type EntryPolicy } from './entry-writer.ts'
 import type { GuardedStore } from './guarded-store.ts'
+import type { CacheEntry } from './entry.ts'
 import type { LookupKeys } from './key.ts'
+import { notModifiedMatches } from './not-modified.ts'
+import { discardBody, notModifiedResponse, revalidationHeaders } from './revalidation.ts'
 
 export interface RefresherOptions {
   /** The gateway's one upstream client: refreshes are timed and traced like any call. */
@@ -24,20 +26,11 @@ export interface RefreshJob {
   readonly exchange: Exchange
   /** The client's headers, held in memory only until the refresh is sent. */
   readonly rawHeaders: readonly string[]
+  /** The stale entry: its validators make the refresh conditional, and a 304 updates it. */
+  readonly entry?: CacheEntry
   readonly clientAddress: string | undefined
   readonly protocol: string
 }
-
-// The refresh fetches the full representation for the entry, whatever the client asked for.
-const CLIENT_ONLY_HEADERS: ReadonlySet<string> = new Set([
-  'if-none-match',
-  'if-modified-since',
-  'if-match',
-  'if-unmodified-since',
-  'if-range',
-  'range',
-  'cache-control',
-])
 
 // Access revoked or resource gone: the entry is dropped at once (DESIGN §7).
 const DROP_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 410])
@@ -58,10 +51,12 @@ async function readCapped(body: Buffer | Readable | null, cap: number) {
 }
 
 /**
- * Stale-while-revalidate (DESIGN §7): refreshes a stale entry in the background, once per key
- * in this process and, through a short store lock, once across replicas. The outcome reaches
- * no client: a storable answer replaces the entry; 401, 403, 404 or 410 (or an answer that may
- * no longer be stored) drops it; a 5xx, 598 or failure keeps it until its stale window ends.
+ * Stale-while-revalidate (RFC 5861 §3): refreshes a stale entry in the background, once per key
+ * in this process and, through a short store lock, once across replicas. An entry with a
+ * validator is refreshed with a conditional request, and a 304 updates it (RFC 9111 §4.3.4)
+ * without its body being sent again. The outcome reaches no client: a storable answer replaces
+ * the entry; 401, 403, 404 or 410 (or an answer that may no longer be stored) drops it; a 5xx,
+ * 598 or failure keeps it until its stale window ends.
  * Refreshes go GET even when a HEAD found the entry stale.
  */
 export class Refresher {
@@ -101,16 +96,26 @@ export class Refresher {
       const sentAt = Date.now()
       const reply = await this.#call(job)
       const receivedAt = Date.now()
+      const source = {
+        requestHeaders: job.rawHeaders,
+        generations: job.generations,
+        sentAt,
+        receivedAt,
+      }
+      if (reply.status === 304 && job.entry) {
+        // RFC 9111 §4.3.4: a 304 for this entry updates its headers and freshness; one for
+        // another representation cannot, and the entry goes (the next request fetches it).
+        discardBody(reply.body)
+        const updated = notModifiedMatches(job.entry.meta.headers, reply.rawHeaders)
+          ? buildEntry(notModifiedResponse(job.entry, reply.rawHeaders), source, policy, Date.now())
+          : undefined
+        if (updated) await store.set(job.keys.entry, updated.value, updated.ttlMs)
+        else await store.delete([job.keys.entry])
+        return
+      }
       const body = await readCapped(reply.body, policy.maxEntryBytes).catch(() => undefined)
       const written =
-        body === undefined
-          ? undefined
-          : buildEntry(
-              { ...reply, body },
-              { requestHeaders: job.rawHeaders, generations: job.generations, sentAt, receivedAt },
-              policy,
-              Date.now()
-            )
+        body === undefined ? undefined : buildEntry({ ...reply, body }, source, policy, Date.now())
       if (written) {
         await store.set(job.keys.entry, written.value, written.ttlMs)
       } else if (DROP_STATUSES.has(reply.status) || reply.status < 400) {
@@ -127,11 +132,16 @@ export class Refresher {
       exchange,
       method: 'GET',
       target: exchange.target,
-      headers: upstreamRequestHeaders(withoutHeaders(job.rawHeaders, CLIENT_ONLY_HEADERS), {
-        clientAddress: job.clientAddress,
-        protocol: job.protocol,
-        requestId: exchange.requestId,
-      }),
+      headers: revalidationHeaders(
+        job.rawHeaders,
+        job.entry,
+        {
+          clientAddress: job.clientAddress,
+          protocol: job.protocol,
+          requestId: exchange.requestId,
+        },
+        true
+      ),
       body: null,
       retries: 0,
     })

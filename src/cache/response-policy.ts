@@ -2,10 +2,7 @@
  * What may be stored and for how long (DESIGN §7), citing RFC 9111. Pure: times are passed in.
  */
 import { parseCacheControl, type Directives } from './cache-control.ts'
-import { freshnessLifetime as lifetimeOf, staleRules } from './freshness.ts'
 import { headerValue, headerValues, listMembers } from '../http/headers.ts'
-
-export { initialAge } from './freshness.ts'
 
 /** Why a response was not stored. */
 export type NotStorableReason = 'status' | 'no-store' | 'set-cookie' | 'vary'
@@ -40,30 +37,6 @@ export function storability(
 /** The field names listed in `Vary`, lower-cased (RFC 9110 §12.5.5). */
 export function varyNames(rawHeaders: readonly string[]): string[] {
   return listMembers(headerValue(rawHeaders, 'vary')).map((name) => name.toLowerCase())
-}
-
-/**
- * Freshness lifetime in seconds (RFC 9111 §4.2.1), strictly parsed: see `freshness.ts`. A
- * malformed `max-age`, `s-maxage` or `Expires` makes the response stale (0), not fresh for the
- * default.
- */
-export function freshnessLifetime(
-  rawHeaders: readonly string[],
-  directives: Directives,
-  defaultSeconds: number,
-  receivedAt: number
-): number {
-  return lifetimeOf(rawHeaders, directives, defaultSeconds, receivedAt).seconds
-}
-
-/**
- * `no-cache` (§5.2.2.4) is stored but must be revalidated on every use; `must-revalidate`,
- * `proxy-revalidate` and `s-maxage` (which implies `proxy-revalidate` for a shared cache,
- * §5.2.2.10) forbid serving it stale.
- */
-export function revalidationRules(directives: Directives) {
-  const { alwaysRevalidate, neverStale } = staleRules(directives, { source: 'none', seconds: 0 }, 0)
-  return { alwaysRevalidate, neverStale }
 }
 
 /** Whether a response carries a validator a conditional request can use (RFC 9110 §8.8). */

@@ -15,6 +15,12 @@ import { replyFromEntry, replyFromShared } from './replies.ts'
 import { planRequest, type LookupRequest } from './request-policy.ts'
 import type { RouteMatcher } from '../routes/match.ts'
 import { varyNames } from './response-policy.ts'
+import type { Forward } from '../proxy/forward.ts'
+import { gatewayReply } from '../exchange/gateway-reply.ts'
+import { freshnessOf } from './entry.ts'
+import { isStaleIfErrorOutcome, usableOnError } from './freshness.ts'
+import { pathRevalidation, resultStatus } from './path-revalidation.ts'
+import { canRevalidate, discardBody, type ClientSide } from './revalidation.ts'
 
 export interface CacheStageOptions {
   readonly config: CacheConfig
@@ -23,6 +29,8 @@ export interface CacheStageOptions {
   readonly coalescer: Coalescer
   readonly invalidator: Invalidator
   readonly refresher: Refresher
+  /** The gateway's one upstream client, for conditional requests on the request path. */
+  readonly forward: Forward
   /** The route table's matcher: finds the lookup an unsafe method's target URI is cached under. */
   readonly matchRoute?: RouteMatcher
   /** Folders files were last listed in, learned from listings served here. */
@@ -60,6 +68,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
   const { config, store, keys, coalescer, invalidator, refresher, hints } = options
   const now = options.now ?? Date.now
   const policy: EntryPolicy = config
+  const revalidate = pathRevalidation({ forward: options.forward, store, policy, now })
 
   async function passThrough(c: Ctx, next: Next): Promise<void> {
     const exchange = c.var.exchange
@@ -159,12 +168,21 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
     const lookupKeys = keys.lookup(exchange.route!, exchange.path, exchange.target, rawHeaders)
     const shareable = !request.conditional
     const candidates = flightKeys(lookupKeys.entry, request)
-    // A flight on this key means the store had nothing a moment ago: wait for it directly.
-    if (shareable && (await joinOrLead(c, candidates, request, 'coalesced')).joined) return
+    // A flight on this key means the store had nothing a moment ago: wait for it directly
+    // (unless the client wants nothing from the upstream at all).
+    if (shareable && !request.onlyIfCached) {
+      if ((await joinOrLead(c, candidates, request, 'coalesced')).joined) return
+    }
 
     const found = await read(lookupKeys, rawHeaders)
+    const socket = c.env.incoming.socket
+    const client: ClientSide = {
+      clientAddress: socket.remoteAddress,
+      protocol: 'encrypted' in socket ? 'https' : 'http',
+      requestId: exchange.requestId,
+    }
     if (found.entry) {
-      const use = entryUse(found.entry.meta, request, now(), config.staleSeconds)
+      const use = entryUse(found.entry.meta, request, now())
       if (use !== 'miss') {
         exchange.cacheStatus = use
         exchange.reply = replyFromEntry(found.entry, request, now())
@@ -175,14 +193,13 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
           lookupKeys.entry + found.entry.meta.receivedAt
         )
         if (use === 'stale') {
-          const socket = c.env.incoming.socket
           refresher.refresh({
             keys: lookupKeys,
             generations: found.generations,
             exchange,
             rawHeaders,
-            clientAddress: socket.remoteAddress,
-            protocol: 'encrypted' in socket ? 'https' : 'http',
+            entry: found.entry,
+            ...client,
           })
         }
         return
@@ -190,6 +207,12 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
     }
 
     const status: CacheStatus = found.unavailable ? 'unavailable' : 'miss'
+    if (request.onlyIfCached) {
+      // RFC 9111 §5.2.1.7: nothing stored may answer, and the upstream must not be asked.
+      exchange.cacheStatus = status
+      exchange.reply = gatewayReply('NOT_CACHED')
+      return
+    }
     let flight: Flight | undefined
     if (shareable) {
       const lead = () =>
@@ -205,10 +228,43 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
       flight = joined.flight
     }
     exchange.cacheStatus = status
+    // The entry the request could not use as it is: revalidated when it has a validator, and
+    // served if the upstream fails where stale-if-error allows it. A client's own conditional
+    // request goes upstream as sent and its answer is its own.
+    const stored = shareable ? found.entry : undefined
+    let label: CacheStatus = status
     const sentAt = now()
     try {
-      await next()
+      const result =
+        stored && canRevalidate(stored)
+          ? await revalidate({
+              exchange,
+              request,
+              entry: stored,
+              entryKey: lookupKeys.entry,
+              requestHeaders: rawHeaders,
+              generations: found.generations,
+              client,
+            })
+          : 'refetch'
+      label = resultStatus(result, status)
+      if (result === 'refetch') {
+        await next()
+        const reply = exchange.reply
+        if (
+          stored &&
+          reply &&
+          isStaleIfErrorOutcome(reply.status, reply.gatewayErrorCode) &&
+          usableOnError(freshnessOf(stored.meta), now())
+        ) {
+          // RFC 5861 §4: an origin failure answered from the stale entry.
+          discardBody(reply.body)
+          exchange.reply = replyFromEntry(stored, request, now())
+          label = 'stale'
+        }
+      }
     } finally {
+      exchange.cacheStatus = label
       settleLeader({
         exchange,
         clientGone: c.env.outgoing.destroyed,

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       enabled: true,
       ttlSeconds: 60,
       staleSeconds: 30,
+      retainSeconds: 300,
       maxEntryBytes: 1_048_576,
       memoryMaxBytes: 67_108_864,
       storeTimeoutMs: 50,
@@ -38,6 +39,12 @@ describe('loadConfig', () => {
     })
     expect(Object.isFrozen(config)).toBe(true)
     expect(Object.isFrozen(config.cache)).toBe(true)
+  })
+
+  it('accepts CACHE_TTL_SECONDS=0 and CACHE_STALE_SECONDS=0: origin freshness only', () => {
+    const config = loadConfig({ ...base, CACHE_TTL_SECONDS: '0', CACHE_STALE_SECONDS: '0' })
+    expect(config.cache).toMatchObject({ ttlSeconds: 0, staleSeconds: 0, retainSeconds: 300 })
+    expect(loadConfig({ ...base, CACHE_RETAIN_SECONDS: '0' }).cache.retainSeconds).toBe(0)
   })
 
   it('reads UPSTREAMS and lets built-in routes use the file host when it is named', () => {
@@ -67,6 +74,17 @@ describe('loadConfig', () => {
     ['UPSTREAM_TIMEOUT_MS', { ...base, UPSTREAM_TIMEOUT_MS: '-1' }, /^UPSTREAM_TIMEOUT_MS=/],
     ['UPSTREAMS', { ...base, UPSTREAMS: 'files' }, /^UPSTREAMS="files": expected name=url pairs/],
     ['CACHE', { ...base, CACHE: 'maybe' }, /^CACHE="maybe": expected one of on, off$/],
+    [
+      'CACHE_RETAIN_SECONDS',
+      { ...base, CACHE_RETAIN_SECONDS: '-1' },
+      /^CACHE_RETAIN_SECONDS="-1": expected a whole number from 0 to 86400$/,
+    ],
+    [
+      'CACHE_RETAIN_SECONDS',
+      { ...base, CACHE_RETAIN_SECONDS: '90000' },
+      /^CACHE_RETAIN_SECONDS="90000": expected a whole number from 0 to 86400$/,
+    ],
+    ['CACHE_TTL_SECONDS', { ...base, CACHE_TTL_SECONDS: '1.5' }, /^CACHE_TTL_SECONDS="1.5"/],
     ['CACHE_STATUSES', { ...base, CACHE_STATUSES: '200,404' }, /^CACHE_STATUSES=.*200 and 203/],
     ['REDIS_URL', { ...base, REDIS_URL: 'http://x' }, /^REDIS_URL=/],
     ['REDIS_NODES', { ...base, REDIS_MODE: 'cluster' }, /^REDIS_NODES=/],

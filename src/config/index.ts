@@ -144,8 +144,9 @@ export function loadConfig(env: Env, { requireUpstream = true } = {}): Config {
     },
     cache: {
       enabled: readChoice(env, 'CACHE', ['on', 'off'], 'on') === 'on',
-      ttlSeconds: readInteger(env, 'CACHE_TTL_SECONDS', 60, { min: 1 }),
+      ttlSeconds: readInteger(env, 'CACHE_TTL_SECONDS', 60),
       staleSeconds: readInteger(env, 'CACHE_STALE_SECONDS', 30),
+      retainSeconds: readInteger(env, 'CACHE_RETAIN_SECONDS', 300, { max: 86_400 }),
       statuses: readCacheStatuses(env),
       maxEntryBytes: readInteger(env, 'CACHE_MAX_ENTRY_BYTES', 1_048_576, { min: 1 }),
       memoryMaxBytes: readInteger(env, 'CACHE_MEMORY_MAX_BYTES', 67_108_864, { min: 1024 }),

@@ -16,8 +16,11 @@ export interface UpstreamConfig {
 
 export interface CacheConfig {
   readonly enabled: boolean
+  /** Heuristic freshness for responses without any; 0 = origin freshness only (RFC 9111 §4.2). */
   readonly ttlSeconds: number
   readonly staleSeconds: number
+  /** How long past its freshness an entry with a validator is kept for revalidation. */
+  readonly retainSeconds: number
   readonly statuses: ReadonlySet<number>
   readonly maxEntryBytes: number
   readonly memoryMaxBytes: number
