@@ -39,7 +39,8 @@ describe.concurrent('s-maxage (RFC 9111 §5.2.2.10)', () => {
     origin.on(path!, exactly(['Cache-Control', cc!]))
     const first = await send(path!)
     expect(first.cache).toBe('MISS')
-    expect((await send(path!)).cache).toBe('HIT')
+    // (That it is stored while fresh is shown below, with a longer s-maxage: a one-second
+    // lifetime can pass before a second request on a loaded machine.)
     await sleep(1_300)
     const after = await send(path!)
     expect(after.cache).toBe('MISS')
