@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
-import { podman, podmanArgs, podmanEnv } from './podman.ts'
+import { podman, podmanArgs, podmanEnv, podmanOk } from './podman.ts'
 
 /** A port free on the host now; the container shares the host's network, so it binds there. */
 export function freePort(): Promise<number> {
@@ -25,6 +25,8 @@ export interface RunningContainer {
   readonly listeningMs: number
   /** From `podman run` to the first 200 from `/readyz`, in ms. */
   readonly readyMs: number
+  /** From the container's start (its process exec'd) to the `listening` line: Node's share. */
+  readonly processMs: number
   /** The exit code of `podman run`, which is the container's. */
   readonly exited: Promise<number | null>
   readonly child: ChildProcess
@@ -113,6 +115,13 @@ export async function runContainer(
       await new Promise((r) => setTimeout(r, 20))
     }
     const readyMs = performance.now() - started
+    const startedAt = await podmanOk([
+      'inspect',
+      '--format={{.State.StartedAt.Format "2006-01-02T15:04:05.000Z07:00"}}',
+      name,
+    ])
+    const listened = logs.find((l) => l.msg === 'listening')!.time as string
+    const processMs = Date.parse(listened) - Date.parse(startedAt.trim())
     return {
       name,
       url: `http://127.0.0.1:${port}`,
@@ -121,6 +130,7 @@ export async function runContainer(
       stderr,
       listeningMs,
       readyMs,
+      processMs,
       exited,
       child,
       remove,
