@@ -307,12 +307,14 @@ describe('periodic pushes', () => {
 })
 
 describe('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json', () => {
-  it('pushes OTLP/JSON to /v1/metrics', async () => {
+  it('pushes OTLP/JSON to /v1/metrics, with the headers of OTEL_EXPORTER_OTLP_METRICS_HEADERS', async () => {
     const before = receiver.jsonPushes.length
+    const sent = receiver.authorizations.length
     const gw = await spawnGateway({
       UPSTREAM_URL: upstream.url,
       OTEL_METRICS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'authorization=Bearer%20t0ken',
       OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${receiver.url}/v1/metrics`,
       OTEL_METRIC_EXPORT_INTERVAL: '600000',
     })
@@ -326,6 +328,7 @@ describe('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json', () => {
       resourceMetrics: { scopeMetrics: { metrics: { name: string; sum?: unknown }[] }[] }[]
     }[]
     expect(pushed).toHaveLength(1)
+    expect(receiver.authorizations.slice(sent)).toEqual(['Bearer t0ken'])
     const metrics = pushed[0]!.resourceMetrics[0]!.scopeMetrics[0]!.metrics
     const responses = metrics.find((m) => m.name === 'drive_gateway_responses_total')
     expect(responses?.sum).toMatchObject({ isMonotonic: true, aggregationTemporality: 2 })

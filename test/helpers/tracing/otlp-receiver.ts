@@ -27,6 +27,8 @@ export interface OtlpReceiver {
   readonly jsonPushes: unknown[]
   /** Every request as `METHOD path content-type`, metrics and logs pushes included. */
   readonly requests: string[]
+  /** The `authorization` header of every request, as sent (`undefined` when absent). */
+  readonly authorizations: (string | undefined)[]
   close(): Promise<void>
 }
 
@@ -38,6 +40,7 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: OtlpSpan[] = []
   const requests: string[] = []
+  const authorizations: (string | undefined)[] = []
   const pushes: MetricsExport[] = []
   const jsonPushes: unknown[] = []
   const server = createServer((req, res) => {
@@ -46,6 +49,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('end', () => {
       const type = req.headers['content-type']
       requests.push(`${req.method} ${req.url} ${type}`)
+      authorizations.push(req.headers.authorization)
       let body = Buffer.concat(chunks)
       const size = body.length
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
@@ -72,6 +76,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     pushes,
     jsonPushes,
     requests,
+    authorizations,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()
