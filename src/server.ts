@@ -3,8 +3,6 @@ import type { AddressInfo, Socket } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 
-const ALREADY_SENT_HEADER = 'x-hono-already-sent'
-
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch']
 import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
 import type { Config } from './config/types.ts'
@@ -54,12 +52,12 @@ function listen(
   serverOptions: ServerOptions = {}
 ) {
   // Hono answers HEAD by running the GET route and wrapping its response in a new one, which
-  // loses node-server's "already sent" marker; give the marker back so nothing is written twice.
+  // loses node-server's "already sent" marker. Node's own response says whether the exchange
+  // stage wrote (or gave up on) it: then nothing more is written.
   const fetch: FetchCallback = async (request, env) => {
     const response = (await app.fetch(request, env)) as Response
-    return request.method === 'HEAD' && response.headers.has(ALREADY_SENT_HEADER)
-      ? RESPONSE_ALREADY_SENT
-      : response
+    const { outgoing } = env as { outgoing: ServerResponse }
+    return outgoing.headersSent || outgoing.destroyed ? RESPONSE_ALREADY_SENT : response
   }
   const server = createAdaptorServer({ fetch, autoCleanupIncoming: false, serverOptions }) as Server
   tune?.(server)

@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import { headerValue } from '../http/headers.ts'
+import { watchData } from '../http/watch-data.ts'
 
 /**
  * Reads named top-level string fields from a write's request body as it streams by, without
@@ -110,8 +110,8 @@ export function tapBodyFields(
     size += chunk.length
     if (size >= BODY_FIELDS_CAP) incoming.off('data', onData)
   }
-  // Plain EventEmitter subscription: it must not start the stream before the upstream reads it.
-  EventEmitter.prototype.on.call(incoming, 'data', onData)
+  // It must not start the stream before the upstream reads it.
+  watchData(incoming, onData)
   incoming.once('end', () => (ended = true))
   return () => {
     incoming.off('data', onData)

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events'
 import type { Readable } from 'node:stream'
+import { watchData } from '../http/watch-data.ts'
 
 /**
  * Collects a copy of a body as it streams to the client, up to `capBytes`. Resolves with the
@@ -38,7 +38,7 @@ export function tapBody(body: Readable, capBytes: number): Promise<Buffer | unde
       chunks.length = 0
       resolve(result)
     }
-    EventEmitter.prototype.on.call(body, 'data', onData)
+    watchData(body, onData)
     body.once('end', onEnd)
     body.once('error', onBroken)
     body.once('close', onBroken)

@@ -28,48 +28,20 @@ export const CLIENT_DURATION_LABELS = [
   'server_address',
 ] as const
 
-type ExemplarCall = { labels?: object; value?: number; exemplarLabels?: object }
-
-function isExemplarCall(arg: unknown): arg is ExemplarCall {
-  // No label of ours is called `labels`, so the object form cannot be mistaken for a label set.
-  return (
-    typeof arg === 'object' && arg !== null && 'labels' in arg && typeof arg.labels === 'object'
-  )
-}
-
 /**
- * prom-client turns `inc` into the exemplar call shape (`{labels, value, exemplarLabels}`) once
- * exemplars are enabled, but a request that was not sampled has no exemplar and is counted with
- * the plain shape: accept both. It also refuses exemplar metrics in a text-format registry when
- * they are constructed, though text output just leaves exemplars out; so register by hand, and
- * let `registry.ts` render exemplars only in OpenMetrics scrapes.
+ * Registers a metric made with `enableExemplars`. prom-client refuses exemplar metrics in a
+ * text-format registry when they are constructed with `registers`, though text output just
+ * leaves exemplars out; so they are registered by hand, and `registry.ts` renders exemplars only
+ * in OpenMetrics scrapes. Callers use the documented exemplar call shape
+ * (`inc({ labels, value, exemplarLabels })`), with `exemplarLabels` undefined when a request has
+ * no sampled trace.
  */
-function exemplarCounter<T extends string>(registry: Registry, counter: Counter<T>): Counter<T> {
-  const c = counter as unknown as {
-    incWithExemplar(call: ExemplarCall): void
-    incWithoutExemplar(labels?: unknown, value?: number): void
-  }
-  counter.inc = ((a?: unknown, b?: number) =>
-    isExemplarCall(a) ? c.incWithExemplar(a) : c.incWithoutExemplar(a, b)) as Counter<T>['inc']
-  registry.registerMetric(counter)
-  return counter
-}
-
-/** The histogram counterpart of {@link exemplarCounter}. */
-function exemplarHistogram<T extends string>(
+function registered<M extends Counter<string> | Histogram<string>>(
   registry: Registry,
-  histogram: Histogram<T>
-): Histogram<T> {
-  const h = histogram as unknown as {
-    observeWithExemplar(call: ExemplarCall): void
-    observeWithoutExemplar(labels: unknown, value?: number): void
-  }
-  histogram.observe = ((a: unknown, b?: number) =>
-    isExemplarCall(a)
-      ? h.observeWithExemplar(a)
-      : h.observeWithoutExemplar(a, b)) as Histogram<T>['observe']
-  registry.registerMetric(histogram)
-  return histogram
+  metric: M
+): M {
+  registry.registerMetric(metric)
+  return metric
 }
 
 /**
@@ -79,7 +51,7 @@ function exemplarHistogram<T extends string>(
 export function defineMetrics(registry: Registry) {
   const registers = [registry]
   return {
-    responses: exemplarCounter(
+    responses: registered(
       registry,
       new Counter({
         name: 'drive_gateway_responses_total',
@@ -89,7 +61,7 @@ export function defineMetrics(registry: Registry) {
         enableExemplars: true,
       })
     ),
-    serverDuration: exemplarHistogram(
+    serverDuration: registered(
       registry,
       new Histogram({
         name: 'http_server_request_duration_seconds',

@@ -26,18 +26,14 @@ export function metricsStage({
     exchange.onDone((outcome, labels) => {
       metrics.activeRequests.dec()
       const { drive_error_code: _code, ...durationLabels } = labels
+      // The documented exemplar call shape; no exemplar when the request has no sampled trace.
       const exemplarLabels = exemplarOf?.(exchange)
-      if (exemplarLabels) {
-        metrics.responses.inc({ labels, value: 1, exemplarLabels })
-        metrics.serverDuration.observe({
-          labels: durationLabels,
-          value: outcome.durationSeconds,
-          exemplarLabels,
-        })
-      } else {
-        metrics.responses.inc(labels)
-        metrics.serverDuration.observe(durationLabels, outcome.durationSeconds)
-      }
+      metrics.responses.inc({ labels, value: 1, exemplarLabels })
+      metrics.serverDuration.observe({
+        labels: durationLabels,
+        value: outcome.durationSeconds,
+        exemplarLabels,
+      })
       if (outcome.abortedBy) {
         metrics.abortedResponses.inc({ http_route: labels.http_route, side: outcome.abortedBy })
       }
