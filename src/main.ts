@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/index.ts'
 import { createLogger } from './logging/logger.ts'
 import { startFromConfig } from './bootstrap.ts'
+import type { RunningGateway } from './server.ts'
 
 /**
  * `npm start`: the gateway from environment settings. A bad setting prints one line naming it
@@ -18,15 +19,15 @@ async function main(): Promise<void> {
     throw error
   }
   const logger = createLogger(config.logLevel)
-  let gateway
-  try {
-    gateway = await startFromConfig(config, { logger })
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException
-    process.stderr.write(`drive-gateway: cannot listen: ${e.code ?? ''} ${e.message}\n`)
-    process.exit(1)
-  }
+  // Signals are heard from the start: one that arrives while the gateway is still starting (its
+  // `listening` line is already out) waits for start-up to finish, then drains, instead of
+  // killing the process with the default action.
+  let gateway: RunningGateway | undefined
+  let stopping: string | undefined
   const stop = (signal: string) => {
+    if (stopping) return
+    stopping = signal
+    if (!gateway) return
     logger.notice('shutting down', { signal, drain_ms: config.shutdownDrainMs })
     gateway.shutdown().then(
       () => process.exit(0),
@@ -38,6 +39,18 @@ async function main(): Promise<void> {
   }
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
+  try {
+    gateway = await startFromConfig(config, { logger })
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    process.stderr.write(`drive-gateway: cannot listen: ${e.code ?? ''} ${e.message}\n`)
+    process.exit(1)
+  }
+  if (stopping) {
+    const signal = stopping
+    stopping = undefined
+    stop(signal)
+  }
 }
 
 await main()

@@ -19,6 +19,8 @@ export interface ForwardCall {
   readonly headers: string[]
   readonly body: IncomingMessage | Readable | null
   readonly signal?: AbortSignal | ClientGone
+  /** Told of each `103 Early Hints` the upstream sends before its final response. */
+  readonly onEarlyHints?: (rawHeaders: readonly string[]) => void
   /** Overrides `UPSTREAM_RETRIES` (background refreshes never retry). */
   readonly retries?: number
 }
@@ -66,6 +68,7 @@ export function createForward(options: ForwardOptions): Forward {
           headers,
           body: call.body,
           signal: call.signal,
+          ...(call.onEarlyHints && { onEarlyHints: call.onEarlyHints }),
         }
       )
       for (const end of ends) end({ status: reply.status })

@@ -6,6 +6,7 @@ import { BodyLimit } from './body-limit.ts'
 import { GatewayError, toGatewayError } from '../http/errors.ts'
 import { upstreamRequestHeaders } from '../http/headers.ts'
 import { ClientGone } from './client-gone.ts'
+import { forwardEarlyHints } from './early-hints.ts'
 import type { Forward } from './forward.ts'
 
 export { createDispatcher, createForward, type Forward } from './forward.ts'
@@ -76,6 +77,10 @@ export function upstreamStage(
         }),
         body,
         signal: clientGone,
+        // 1xx are for HTTP/1.1 clients only (RFC 9110 §15.2).
+        ...(incoming.httpVersionMinor >= 1 && {
+          onEarlyHints: (hints: readonly string[]) => forwardEarlyHints(outgoing, hints),
+        }),
       })
     } catch (error) {
       const failure = limiter?.exceeded

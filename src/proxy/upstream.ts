@@ -19,6 +19,8 @@ export interface UpstreamRequest {
   /** The client's request body, streamed through; `null` when there is none. */
   readonly body: IncomingMessage | Readable | null
   readonly signal: AbortSignal | ClientGone | undefined
+  /** Told of each `103 Early Hints` before the final response, with its raw header list. */
+  readonly onEarlyHints?: (rawHeaders: readonly string[]) => void
 }
 
 export interface UpstreamOptions {
@@ -41,6 +43,13 @@ function requestOnce(options: UpstreamOptions, req: UpstreamRequest) {
     // Raw headers keep their case, order and repeats. Undici's request() never follows
     // redirects, so a 302 download Location reaches the client as sent.
     responseHeaders: 'raw',
+    // Interim responses: undici consumes 100 (patched, see patches/) and surfaces the others
+    // here; only 103 means something to pass on (RFC 8297).
+    ...(req.onEarlyHints && {
+      onInfo: ({ statusCode, headers }: { statusCode: number; headers: unknown }) => {
+        if (statusCode === 103) req.onEarlyHints!(headers as string[])
+      },
+    }),
   } as Dispatcher.RequestOptions)
 }
 
