@@ -1,4 +1,4 @@
-import { isSafeTarget, splitTarget } from '../proxy/target.ts'
+import { isSafeTarget, splitTarget } from '../http/path.ts'
 import type { ExchangeOutcome, Reply } from './types.ts'
 import type { RouteMatch } from '../routes/types.ts'
 import {
