@@ -82,7 +82,7 @@ export function sendReply(res: ServerResponse, reply: Reply, exchange: Exchange)
   }
   // Send the head now: the client learns the status as soon as the upstream sent it, and a body
   // that then breaks reaches the client as a cut body, not as a connection with no response.
-  res.flushHeaders()
+  res.write(Buffer.alloc(0)) // not flushHeaders(): it writes the head as UTF-8, re-encoding obs-text
   pipeBody(res, body, sent, exchange)
 }
 

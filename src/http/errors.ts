@@ -65,6 +65,8 @@ const BAD_RESPONSE = new Set([
   'UND_ERR_INFO',
   'UND_ERR_RESPONSE_STATUS_CODE',
   'UND_ERR_HEADERS_OVERFLOW',
+  // undici's parser asserts on some responses no request asked for (a 101 without Upgrade).
+  'ERR_ASSERTION',
   // Before any header reached us: conflicting, repeated or malformed Content-Length, or
   // Content-Length with Transfer-Encoding (RFC 9112 §6.3 lets a recipient reject all of these).
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
