@@ -10,7 +10,7 @@ import type { Forward } from './proxy/index.ts'
 import { Readiness } from './lifecycle/readiness.ts'
 import { ConnectionBook } from './listener/connections.ts'
 import { drainListener } from './listener/drain.ts'
-import { refuseConnect } from './listener/refuse.ts'
+import { answerAndClose, refuseConnect } from './listener/refuse.ts'
 import { serveWithoutUpgrade, takeUpgrade } from './listener/upgrade.ts'
 import type { Logger } from './logging/logger.ts'
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/registry.ts'
@@ -37,11 +37,21 @@ export interface RunningGateway {
 // that sends its next request sooner is still answered.
 const DRAIN_IDLE_MS = 1_000
 
-// Node's reasons for refusing a request before it reaches a handler, as bounded label values.
-function rejectReason(code: string | undefined): string {
+// Node's reasons for refusing a request before it reaches a handler, as bounded label values;
+// undefined for socket errors (the client reset or left), which refuse nothing.
+function rejectReason(code: string | undefined): keyof typeof REFUSALS | undefined {
   if (code === 'HPE_HEADER_OVERFLOW') return 'header_too_large'
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout'
-  return 'bad_request'
+  if (code?.startsWith('HPE_')) return 'bad_request'
+  return undefined
+}
+
+const refusal = (status: string) =>
+  `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`
+const REFUSALS = {
+  header_too_large: refusal('431 Request Header Fields Too Large'),
+  timeout: refusal('408 Request Timeout'),
+  bad_request: refusal('400 Bad Request'),
 }
 
 function listen(
@@ -93,6 +103,7 @@ export async function startGateway(
     cache: options.cache,
   })
   const connections = new ConnectionBook()
+  const answered = new WeakSet<Socket>()
   const refused = (reason: string) => () => metrics.metrics.rejectedRequests.inc({ reason })
   const proxyServer = await listen(
     proxy,
@@ -111,8 +122,17 @@ export async function startGateway(
       )
       server.on('connect', refuseConnect(connections, refused('connect')))
       server.on('upgrade', serveWithoutUpgrade(server, connections, refused('upgrade')))
-      // Node answers `Expect: 100-continue` itself; any other expectation is one the gateway
-      // cannot meet (RFC 9110 §10.1.1), refused like a malformed request.
+      // `Expect: 100-continue` (RFC 9110 §10.1.1): Node would write the 100 at once, but for a
+      // request pipelined behind another the interim response is queued, and the final head
+      // then overtakes it, so the client reads "HTTP/1.1 100 Continue" as body bytes. Write the
+      // 100 when the response's turn on the connection comes, unless its head is ready by then
+      // (the client has sent the body meanwhile; the final response answers it).
+      server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+        if (res.socket) res.writeContinue()
+        else res.once('socket', () => res.headersSent || res.writeContinue())
+        server.emit('request', req, res)
+      })
+      // Any other expectation is one the gateway cannot meet: refused like a malformed request.
       server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
         refused('bad_request')()
         res.writeHead(417, { 'content-length': '0' })
@@ -120,18 +140,19 @@ export async function startGateway(
       })
       server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
         const reason = rejectReason(error.code)
-        metrics.metrics.rejectedRequests.inc({ reason })
-        if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-          const status =
-            reason === 'header_too_large'
-              ? '431 Request Header Fields Too Large'
-              : reason === 'timeout'
-                ? '408 Request Timeout'
-                : '400 Bad Request'
-          socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
-        } else {
-          socket.destroy()
+        // A reset or a broken pipe is a client gone, not a request refused; and once a request
+        // is refused, the parser reports each later chunk again: count and answer once.
+        if (reason === undefined || answered.has(socket)) {
+          if (reason === undefined) socket.destroy()
+          return
         }
+        answered.add(socket)
+        metrics.metrics.rejectedRequests.inc({ reason })
+        // A body that breaks its own framing leaves its request unfinishable: close at once,
+        // and its exchange ends as abandoned. Otherwise answer after the responses owed to the
+        // requests pipelined before the bad one, as with CONNECT.
+        if (connections.reading(socket)) socket.destroy()
+        else answerAndClose(connections, socket, REFUSALS[reason])
       })
     },
     { shouldUpgradeCallback: takeUpgrade }

@@ -11,6 +11,8 @@ interface Connection {
   bytesAtIdle: number
   /** Called once `owed` is empty. */
   settledWaiters: (() => void)[]
+  /** The newest request, whose body may still be arriving. */
+  latest: IncomingMessage | undefined
 }
 
 /**
@@ -38,6 +40,7 @@ export class ConnectionBook {
       idleSince: performance.now(),
       bytesAtIdle: 0,
       settledWaiters: [],
+      latest: undefined,
     }
     this.#connections.set(socket, connection)
     socket.once('close', () => {
@@ -53,6 +56,7 @@ export class ConnectionBook {
     const connection = this.#connections.get(req.socket as Socket)
     if (!connection) return
     connection.owed.add(res)
+    connection.latest = req
     res.once('close', () => {
       connection.owed.delete(res)
       if (connection.owed.size > 0) return
@@ -69,6 +73,12 @@ export class ConnectionBook {
     const connection = this.#connections.get(socket)
     if (!connection || connection.owed.size === 0) return Promise.resolve()
     return new Promise((resolve) => connection.settledWaiters.push(resolve))
+  }
+
+  /** Whether the newest request on `socket` is still being read (its body is incomplete). */
+  reading(socket: Socket): boolean {
+    const latest = this.#connections.get(socket)?.latest
+    return latest !== undefined && !latest.complete
   }
 
   /** The responses owed on `socket`, oldest first. */

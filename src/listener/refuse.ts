@@ -7,18 +7,30 @@ import type { ConnectionBook } from './connections.ts'
 const LINGER_MS = 1_000
 
 /**
- * Writes a raw answer on a connection that has left Node's HTTP parser, once the responses owed
- * to its earlier pipelined requests are written (HTTP/1.1 answers in request order, RFC 9112
- * §9.3.2), then closes it.
+ * Keeps the responses still owed on a connection that has left Node's HTTP parser (CONNECT,
+ * Upgrade) going. Node takes its own socket listeners off with the parser: the one relaying the
+ * socket's 'drain' to the response being written, without which a response under backpressure
+ * stalls for good, and the error listener, without which a reset crashes the process. Returns
+ * the function that takes these off again.
+ */
+export function tendDetached(book: ConnectionBook, socket: Socket): () => void {
+  const onError = () => socket.destroy()
+  const onDrain = () => {
+    for (const res of book.owed(socket)) if (res.socket === socket) res.emit('drain')
+  }
+  socket.on('error', onError)
+  socket.on('drain', onDrain)
+  return () => {
+    socket.off('error', onError)
+    socket.off('drain', onDrain)
+  }
+}
+
+/**
+ * Writes a raw answer once the responses owed to the connection's earlier pipelined requests
+ * are written (HTTP/1.1 answers in request order, RFC 9112 §9.3.2), then closes the connection.
  */
 export function answerAndClose(book: ConnectionBook, socket: Socket, head: string): void {
-  // Node took its own error listener off with the parser; a reset must not become a crash.
-  socket.on('error', () => socket.destroy())
-  // A client that closes its side is gone, as Node's HTTP server treats it (it does not allow
-  // half-open connections): the answers still owed to it end as abandoned.
-  socket.once('end', () => socket.destroy())
-  // What follows on this connection is not read: discard it rather than buffer it.
-  socket.resume()
   void book.settled(socket).then(() => {
     if (socket.destroyed || !socket.writable) {
       socket.destroy()
@@ -43,6 +55,13 @@ const METHOD_NOT_ALLOWED =
 export function refuseConnect(book: ConnectionBook, refused: () => void) {
   return (req: IncomingMessage, _stream: Duplex, _head: Buffer): void => {
     refused()
-    answerAndClose(book, req.socket as Socket, METHOD_NOT_ALLOWED)
+    const socket = req.socket as Socket
+    tendDetached(book, socket)
+    // A client that closes its side is gone, as Node's HTTP server treats it (it does not allow
+    // half-open connections): the answers still owed to it end as abandoned.
+    socket.once('end', () => socket.destroy())
+    // What follows a CONNECT is tunnel data, never read: discard it rather than buffer it.
+    socket.resume()
+    answerAndClose(book, socket, METHOD_NOT_ALLOWED)
   }
 }

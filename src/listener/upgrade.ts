@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ConnectionBook } from './connections.ts'
-import { answerAndClose } from './refuse.ts'
+import { answerAndClose, tendDetached } from './refuse.ts'
 
 /** RFC 9112 §6.3: a request has a body when it declares a length or a transfer coding. */
 function hasBody(req: IncomingMessage): boolean {
@@ -58,19 +58,16 @@ const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Le
 export function serveWithoutUpgrade(server: Server, book: ConnectionBook, refused: () => void) {
   return (req: IncomingMessage, _stream: Duplex, bodyHead: Buffer): void => {
     const socket = req.socket as Socket
+    const untend = tendDetached(book, socket)
     if (!req.complete) {
       refused()
       answerAndClose(book, socket, BAD_REQUEST)
       return
     }
     const head = headWithoutUpgrade(req)
-    // Node took its own listeners off the socket with the parser; until the socket is handed
-    // back, a reset must not become a crash.
-    const onError = () => socket.destroy()
-    socket.on('error', onError)
     void book.settled(socket).then(() => {
       if (socket.destroyed) return
-      socket.off('error', onError)
+      untend()
       // The keep-alive timer Node set after the last response would otherwise outlive it.
       socket.setTimeout(0)
       socket.unshift(bodyHead.length > 0 ? Buffer.concat([head, bodyHead]) : head)
