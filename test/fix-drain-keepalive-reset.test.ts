@@ -87,7 +87,9 @@ it('≥8 keep-alive clients sending back to back through a drain: nothing is res
   const stop = new Promise<void>((resolve) => (stopClients = resolve))
   const busy = Array.from({ length: 8 }, (_, i) => client(`busy${i}`, () => 0, stop))
   // Clients that pause just under the idle limit between requests.
-  const paced = [600, 750, 900].map((gap, i) => client(`paced${i}`, () => gap, stop))
+  // (With margin below 1 s: on a loaded machine a timer fires late, and the contract is about
+  // when the request arrives, not when the client meant to send it.)
+  const paced = [300, 500, 700].map((gap, i) => client(`paced${i}`, () => gap, stop))
 
   // One connection that goes quiet after its request: closed once idle for 1 s.
   const idle = await openRaw(port())
