@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CircuitBreaker } from './breaker.ts'
+import { CircuitBreaker, refusesWrites } from './breaker.ts'
 
 describe('CircuitBreaker', () => {
   const make = () => {
@@ -50,5 +50,38 @@ describe('CircuitBreaker', () => {
     expect(breaker.allow()).toBe(false)
     advance(1)
     expect(breaker.allow()).toBe(true)
+  })
+
+  it('lets no call probe while the invalidator says no (bumps pending)', () => {
+    let pending = true
+    let now = 0
+    const breaker = new CircuitBreaker({
+      failures: 3,
+      cooldownMs: 10,
+      now: () => now,
+      mayProbe: () => !pending,
+    })
+    breaker.trip()
+    now = 10
+    expect(breaker.allow()).toBe(false)
+    pending = false
+    expect(breaker.allow()).toBe(true)
+    expect(breaker.allow()).toBe(false)
+  })
+})
+
+describe('refusesWrites', () => {
+  it('knows the replies of a store that serves reads but takes no writes', () => {
+    for (const message of [
+      "OOM command not allowed when used memory > 'maxmemory'.",
+      "READONLY You can't write against a read only replica.",
+      'MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist',
+      'NOREPLICAS Not enough good replicas to write.',
+    ]) {
+      expect(refusesWrites(new Error(message)), message).toBe(true)
+    }
+    expect(refusesWrites(new Error('Connection is closed.'))).toBe(false)
+    expect(refusesWrites(new Error('Command timed out'))).toBe(false)
+    expect(refusesWrites('OOM')).toBe(false)
   })
 })

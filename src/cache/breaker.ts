@@ -5,6 +5,12 @@ export interface CircuitBreakerOptions {
   readonly cooldownMs: number
   /** Told when the store is given up on (false) and when it answers again (true). */
   readonly onChange?: (up: boolean) => void
+  /**
+   * Asked before a call may probe after the cooldown. The invalidator says no while generation
+   * bumps are pending, except for its own replay, so the first call that reaches the store again
+   * puts the missed bumps there before any read is served.
+   */
+  readonly mayProbe?: () => boolean
   readonly now?: () => number
 }
 
@@ -22,6 +28,7 @@ export class CircuitBreaker {
   readonly #failures: number
   readonly #cooldownMs: number
   readonly #onChange: (up: boolean) => void
+  readonly #mayProbe: () => boolean
   readonly #now: () => number
   #state: 'closed' | 'open' | 'probing' = 'closed'
   #consecutive = 0
@@ -31,11 +38,13 @@ export class CircuitBreaker {
     failures,
     cooldownMs,
     onChange = () => {},
+    mayProbe = () => true,
     now = Date.now,
   }: CircuitBreakerOptions) {
     this.#failures = failures
     this.#cooldownMs = cooldownMs
     this.#onChange = onChange
+    this.#mayProbe = mayProbe
     this.#now = now
   }
 
@@ -47,7 +56,7 @@ export class CircuitBreaker {
   /** May a call go to the store now? After the cooldown, the first caller becomes the probe. */
   allow(): boolean {
     if (this.#state === 'closed') return true
-    if (this.#state === 'open' && this.#now() >= this.#retryAt) {
+    if (this.#state === 'open' && this.#now() >= this.#retryAt && this.#mayProbe()) {
       this.#state = 'probing'
       return true
     }
@@ -77,4 +86,18 @@ export class CircuitBreaker {
     if (this.#state === 'open') return
     if (this.#state === 'probing' || ++this.#consecutive >= this.#failures) this.trip()
   }
+}
+
+// Error replies of a store that is up but takes no writes: Redis out of memory under
+// `noeviction`, a replica (after a failover), a failed RDB save with `stop-writes-on-bgsave-error`,
+// too few replicas for `min-replicas-to-write`.
+const WRITE_REFUSALS = /^(OOM|READONLY|MISCONF|NOREPLICAS)\b/
+
+/**
+ * True for an error saying the store refuses writes while it may still serve reads. Such a store
+ * cannot take generation bumps or entries, so it counts as down at once (`store_up` 0), not
+ * after `CACHE_BREAKER_FAILURES` failures that its successful reads keep resetting.
+ */
+export function refusesWrites(error: unknown): boolean {
+  return error instanceof Error && WRITE_REFUSALS.test(error.message)
 }

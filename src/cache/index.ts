@@ -2,7 +2,7 @@ import type { CacheHooks } from '../app.ts'
 import type { Config, RedisConfig } from '../config/types.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { Forward } from '../proxy/forward.ts'
-import { CircuitBreaker } from './breaker.ts'
+import { CircuitBreaker, refusesWrites } from './breaker.ts'
 import { Coalescer } from './coalescer.ts'
 import { GuardedStore, type StoreOperation } from './guarded-store.ts'
 import { Invalidator } from './invalidation.ts'
@@ -76,12 +76,12 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
   const breaker = new CircuitBreaker({
     failures: config.cache.breakerFailures,
     cooldownMs: config.cache.breakerCooldownMs,
+    // Bumps missed while the store was away are replayed as the probe, before any read.
+    mayProbe: (): boolean => invalidator.mayProbe(),
     onChange(up) {
       health.onUp(up)
       if (up) {
         logger.info('cache store is answering again', { store: store.kind })
-        // Writes made while the store was away still invalidate what it kept.
-        void invalidator.flushPending()
       } else {
         logger.warn('cache store is failing; requests bypass it', {
           store: store.kind,
@@ -94,7 +94,11 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
   const guarded = new GuardedStore(store, {
     timeoutMs: config.cache.storeTimeoutMs,
     breaker,
-    onError: (operation) => health.onError(operation),
+    onError(operation, error) {
+      health.onError(operation)
+      // A store that serves reads but refuses writes is down: nothing written there would hold.
+      if (refusesWrites(error)) breaker.trip()
+    },
   })
   const keys = new CacheKeys({ prefix: config.redis.keyPrefix, secret: config.cache.keySecret })
   const coalescer = new Coalescer()
@@ -104,6 +108,8 @@ export function createCache(config: Config, deps: CacheDeps): Cache {
     coalescer,
     logger,
     retryMs: config.cache.breakerCooldownMs,
+    // A bump the store did not take makes it down for everyone until the replay succeeds.
+    onBumpFailed: () => breaker.trip(),
   })
   const refresher = new Refresher({
     forward: deps.forward,

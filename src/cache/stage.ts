@@ -108,6 +108,11 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
   }
 
   async function read(lookupKeys: LookupKeys, rawHeaders: readonly string[]): Promise<Found> {
+    // A write this process acknowledged has not reached the store yet: its old copies may still
+    // be there, so the store is neither read nor written for this lookup (read-your-writes).
+    if (invalidator.isPending(lookupKeys.resources)) {
+      return { unavailable: true, entry: undefined, generations: [] }
+    }
     try {
       const [value, ...gens] = await store.get([lookupKeys.entry, ...lookupKeys.generations])
       const generations = gens.map((gen) => gen?.toString('latin1') ?? '')
