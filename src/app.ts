@@ -39,8 +39,8 @@ export interface AppDeps {
 
 /**
  * Builds the proxy and admin apps from a config and injected dependencies, with no I/O and no
- * globals, so a test can start many. The middleware order is the request path of DESIGN §1,
- * outermost first, so a span and a metric cover a cache hit too.
+ * globals, so a test can start many. The middleware order is the request path of
+ * docs/architecture.md, outermost first, so a span and a metric cover a cache hit too.
  */
 export function createApp(config: Config, deps: AppDeps) {
   const { metrics, tracing, cache } = deps

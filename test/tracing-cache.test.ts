@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, startTracedGateway, type TracedGateway } from './helpers/tracing/in-memory.ts'
 import { startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
 
-// DESIGN §8: a cache hit makes no upstream call, so it has a SERVER span and no CLIENT span.
+// docs/architecture.md, "Tracing": a cache hit makes no upstream call, so it has a SERVER span and
+// no CLIENT span.
 
 describe('tracing a cached lookup', () => {
   let upstream: Upstream

@@ -3,7 +3,8 @@ import { ConfigError } from '../src/config/errors.ts'
 import { tracingEnabled } from '../src/tracing/env.ts'
 import { parseTraceparent, removeHeader } from '../src/tracing/trace-context.ts'
 
-// DESIGN §8: spans only with an exporter configured; OTEL_SDK_DISABLED honoured.
+// docs/architecture.md, "Tracing": spans only with an exporter configured; OTEL_SDK_DISABLED
+// honoured.
 describe('tracingEnabled', () => {
   it.each([
     [{}, false],

@@ -7,15 +7,16 @@ import { exemplarLines } from './helpers/tracing/exemplars.ts'
 import { eventually, startTracedGateway, type TracedGateway } from './helpers/tracing/in-memory.ts'
 import { startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
 
-// DESIGN §5: plain text by default, OpenMetrics with trace_id exemplars when the scraper asks;
-// the text format passes `promtool check metrics`.
+// docs/architecture.md, "Metrics": plain text by default, OpenMetrics with trace_id exemplars when
+// the scraper asks; the text format passes `promtool check metrics`.
 
 const PROMETHEUS_ACCEPT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,' +
   'text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
 
 // prom-client default gauges named `_total`; promtool's lint rejects the suffix on a non-counter.
-// Kept: DESIGN §5 keeps the default process metrics, and dashboards use prom-client's names.
+// Kept: docs/architecture.md, "Metrics", keeps the default process metrics, and dashboards use
+// prom-client's names.
 const REJECTED_DEFAULTS = [
   'nodejs_active_handles_total non-counter metrics should not have "_total" suffix',
   'nodejs_active_requests_total non-counter metrics should not have "_total" suffix',

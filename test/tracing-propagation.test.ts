@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, startTracedGateway, type TracedGateway } from './helpers/tracing/in-memory.ts'
 import { headerValues, startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
 
-// W3C Trace Context from the client, propagated upstream (DESIGN §8); baggage passes through.
+// W3C Trace Context from the client, propagated upstream (docs/architecture.md, "Tracing"); baggage
+// passes through.
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const PARENT_ID = '00f067aa0ba902b7'

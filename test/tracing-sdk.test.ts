@@ -18,7 +18,8 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_SERVICE_NAME: 'drive-gateway-canary',
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
-    // Asked for explicitly, and still not set up: prom-client owns the metrics (DESIGN §5).
+    // Asked for explicitly, and still not set up: prom-client owns the metrics
+    // (docs/architecture.md, "Metrics").
     OTEL_METRICS_EXPORTER: 'otlp',
     OTEL_LOGS_EXPORTER: 'otlp',
   })

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, startTracedGateway, type TracedGateway } from './helpers/tracing/in-memory.ts'
 import { startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
 
-// DESIGN §8 and issue 4: one SERVER span per request, one CLIENT span per upstream call, with the
-// stable HTTP semantic conventions plus drive.error.code and drive.cache.status.
+// docs/architecture.md, "Tracing": one SERVER span per request, one CLIENT span per upstream call,
+// with the stable HTTP semantic conventions plus drive.error.code and drive.cache.status.
 
 let upstream: Upstream
 let gw: TracedGateway

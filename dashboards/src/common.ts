@@ -41,7 +41,10 @@ export const SEL_ROUTE = `${SEL},http_route=~"$route"`
 
 export const RATE = '[$__rate_interval]'
 
-/** The response counter of DESIGN §5 with extra matchers, rated and summed `by`. */
+/**
+ * The response counter (docs/architecture.md, "Metrics") with extra matchers, rated and summed
+ * `by`.
+ */
 export function responses(by: string, matchers = ''): string {
   const sel = matchers ? `${SEL_ROUTE},${matchers}` : SEL_ROUTE
   return `sum by (${by}) (rate(drive_gateway_responses_total{${sel}}${RATE}))`

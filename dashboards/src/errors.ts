@@ -17,7 +17,10 @@ import {
   timeseriesPanel,
 } from './common.ts'
 
-/** DESIGN §6: codes only the gateway emits; the same code from the upstream becomes OTHER. */
+/**
+ * docs/architecture.md, "Error catalog": codes only the gateway emits; the same code from the
+ * upstream becomes OTHER.
+ */
 export const GATEWAY_CODES =
   'UPSTREAM_TIMEOUT|UPSTREAM_UNREACHABLE|UPSTREAM_BAD_RESPONSE|REQUEST_TOO_LARGE|INVALID_PATH'
 

@@ -57,10 +57,13 @@ export const RULE_SETTINGS: RuleSettings = Object.freeze({
  */
 export const NOT_TRANSFER = 'http_route!~"/files|.*/download"'
 
-/** Availability errors: 5xx except 598, which has its own alerts (DESIGN §9). */
+/**
+ * Availability errors: 5xx except 598, which has its own alerts (docs/architecture.md, "Decisions
+ * for operators").
+ */
 export const SLO_ERROR = 'http_response_status_code=~"5..",http_response_status_code!="598"'
 
-/** Gateway-made errors caused by a failing upstream (DESIGN §6). */
+/** Gateway-made errors caused by a failing upstream (docs/architecture.md, "Error catalog"). */
 export const UPSTREAM_FAILURE =
   'drive_error_code=~"UPSTREAM_TIMEOUT|UPSTREAM_UNREACHABLE|UPSTREAM_BAD_RESPONSE"'
 

@@ -49,7 +49,7 @@ export class Flight {
  * upstream; identical misses that arrive meanwhile wait for its answer. Waiters are always
  * released as soon as the leader knows the outcome: with the response when it can be shared,
  * or with `undefined` ("go yourself") when it cannot. Nobody waits on a timer (the nginx
- * `proxy_cache_lock` trap in reference/performance.md).
+ * `proxy_cache_lock` trap; docs/architecture.md, "Cache").
  */
 export class Coalescer {
   readonly #flights = new Map<string, Flight>()

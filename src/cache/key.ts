@@ -1,8 +1,8 @@
 /**
- * Cache keys (DESIGN §7). An entry's key is a digest of the route, path, sorted query, the
- * negotiation headers and the caller's credentials, so one caller is never served another's
- * entry and no credential value ever reaches the store. Keys carry a Redis Cluster hash tag
- * naming the resource, so an entry and its resource's generation share a slot. Pure.
+ * Cache keys (docs/architecture.md, "Cache"). An entry's key is a digest of the route, path, sorted
+ * query, the negotiation headers and the caller's credentials, so one caller is never served
+ * another's entry and no credential value ever reaches the store. Keys carry a Redis Cluster hash
+ * tag naming the resource, so an entry and its resource's generation share a slot. Pure.
  */
 import { createHash, createHmac } from 'node:crypto'
 import type { RouteMatch } from '../routes/types.ts'

@@ -8,7 +8,8 @@ import { isUserScoped, type CacheKeys } from './key.ts'
 /**
  * Fields through which a Drive write names another folder whose listings it changes: the
  * target of a move, copy, restore or upload (`toParentKey` in API 1.0, `toParentFileId` in
- * 2.0) and the folder a returned file sits in (`parentFileId`). Reference: drive-api.md §2.
+ * 2.0) and the folder a returned file sits in (`parentFileId`), as the Drive API's file objects
+ * name them.
  */
 export const PARENT_FIELDS = ['toParentKey', 'toParentFileId', 'parentFileId'] as const
 

@@ -25,10 +25,10 @@ function bearer(authorization: string | undefined): string | undefined {
 }
 
 /**
- * `POST /cache/purge` on the admin listener (DESIGN §7): `Authorization: Bearer $ADMIN_TOKEN`,
- * body `{"resourceKey": "…"}` (every cached lookup naming that resource, as resource or parent,
- * for every caller) or `{"all": true}`. 401 without or with a wrong token, 400 for another body,
- * 503 when the store cannot be reached (nothing was purged), 200 when done.
+ * `POST /cache/purge` on the admin listener (docs/architecture.md, "Cache"): `Authorization: Bearer
+ * $ADMIN_TOKEN`, body `{"resourceKey": "…"}` (every cached lookup naming that resource, as resource
+ * or parent, for every caller) or `{"all": true}`. 401 without or with a wrong token, 400 for
+ * another body, 503 when the store cannot be reached (nothing was purged), 200 when done.
  *
  * @example
  * mountPurge(admin, { token: config.adminToken, invalidator, logger })

@@ -29,7 +29,7 @@ function urlOptions(url: string | undefined): RedisOptions {
  * last two, `REDIS_URL` may carry the data nodes' credentials and `rediss:` for TLS.
  *
  * No offline queue: a command while disconnected fails at once instead of waiting. No
- * auto-pipelining: it cut Redis CPU but raised p99 (reference/performance.md).
+ * auto-pipelining: it cut Redis CPU but raised p99 (docs/architecture.md, "Performance").
  */
 export function createRedisClient(
   config: RedisConfig,

@@ -32,7 +32,7 @@ export interface RefreshJob {
   readonly protocol: string
 }
 
-// Access revoked or resource gone: the entry is dropped at once (DESIGN §7).
+// Access revoked or resource gone: the entry is dropped at once (docs/architecture.md, "Cache").
 const DROP_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 410])
 
 async function readCapped(body: Buffer | Readable | null, cap: number) {

@@ -1,6 +1,6 @@
 /**
- * What a request asks of the cache (DESIGN §7), from its method, route and headers. Pure.
- * RFC 9111 references are to the request directives of §5.2.1.
+ * What a request asks of the cache (docs/architecture.md, "Cache"), from its method, route and
+ * headers. Pure. RFC 9111 references are to the request directives of §5.2.1.
  */
 import type { RouteMatch } from '../routes/types.ts'
 import { deltaSeconds, parseCacheControl } from './cache-control.ts'

@@ -1,5 +1,6 @@
 /**
- * What may be stored and for how long (DESIGN §7), citing RFC 9111. Pure: times are passed in.
+ * What may be stored and for how long (docs/architecture.md, "Cache"), citing RFC 9111. Pure: times
+ * are passed in.
  */
 import { parseCacheControl, type Directives } from './cache-control.ts'
 import { headerValue, headerValues, listMembers } from '../http/headers.ts'
@@ -12,7 +13,7 @@ export type Storability =
   | { readonly storable: false; readonly reason: NotStorableReason }
 
 /**
- * RFC 9111 §3 as DESIGN §7 narrows it: a status from `CACHE_STATUSES` (200/203), no `no-store`
+ * RFC 9111 §3 as this cache narrows it: a status from `CACHE_STATUSES` (200/203), no `no-store`
  * (§5.2.2.5), no `Set-Cookie` (a per-client side effect must not be replayed), no `Vary: *`
  * (§4.1: it never matches). `private` is stored on purpose although §5.2.2.7 forbids it to a
  * shared cache: every key here belongs to one caller, so the cache acts as that caller's private

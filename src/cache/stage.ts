@@ -54,12 +54,12 @@ interface Found {
 }
 
 /**
- * The cache stage (DESIGN §7). Eligible lookups are answered from the store (`HIT`, `STALE`
- * with a background refresh), or go upstream once per key however many arrive together (`MISS`
- * for the leader, `COALESCED` for those that waited), and complete storable answers are written
- * back. Mutations bump the generations of what they name, before and after they are forwarded.
- * Everything else passes through as `BYPASS`. Store trouble only ever makes a request
- * `UNAVAILABLE`: it goes upstream as if there were no cache.
+ * The cache stage (docs/architecture.md, "Cache"). Eligible lookups are answered from the store
+ * (`HIT`, `STALE` with a background refresh), or go upstream once per key however many arrive
+ * together (`MISS` for the leader, `COALESCED` for those that waited), and complete storable
+ * answers are written back. Mutations bump the generations of what they name, before and after they
+ * are forwarded. Everything else passes through as `BYPASS`. Store trouble only ever makes a
+ * request `UNAVAILABLE`: it goes upstream as if there were no cache.
  *
  * @example
  * app.use(cacheStage({ config: config.cache, store, keys, coalescer, invalidator, refresher }))

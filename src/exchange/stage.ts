@@ -14,8 +14,9 @@ export type GatewayEnv = {
 
 /**
  * The outermost stage: creates the request's {@link Exchange}, matches its route, runs the
- * inner stages, then writes the reply to Node's response itself (DESIGN §1: a proxy must keep
- * what a WHATWG Response cannot) and tells node-server the response was sent.
+ * inner stages, then writes the reply to Node's response itself (docs/architecture.md, "What Hono
+ * does here": a proxy must keep what a WHATWG Response cannot) and tells node-server the response
+ * was sent.
  */
 export function exchangeStage({
   matchRoute,

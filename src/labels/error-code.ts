@@ -1,6 +1,9 @@
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 
-/** At most this much of an error body is copied and decoded to find its code (DESIGN §4.2). */
+/**
+ * At most this much of an error body is copied and decoded to find its code (docs/architecture.md,
+ * "Labels").
+ */
 export const ERROR_BODY_CAP = 64 * 1024
 
 const CODE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/

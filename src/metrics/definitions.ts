@@ -45,8 +45,9 @@ function registered<M extends Counter<string> | Histogram<string>>(
 }
 
 /**
- * Every metric of DESIGN §5, registered in the given registry (never prom-client's global one).
- * The response counter and the server histogram carry exemplars (trace ids) when given some.
+ * Every metric of docs/architecture.md, "Metrics", registered in the given registry (never
+ * prom-client's global one). The response counter and the server histogram carry exemplars (trace
+ * ids) when given some.
  */
 export function defineMetrics(registry: Registry) {
   const registers = [registry]

@@ -63,7 +63,7 @@ export function prefersOpenMetrics(accept: string | undefined): boolean {
 
 // prom-client's own OpenMetrics output cannot be used: its registry renames counters in place
 // (`_total` stripped from `metric.name`), which would break every later text scrape of the same
-// metrics (reference/observability.md §2.2). This renderer reads the same metric objects and
+// metrics (docs/architecture.md, "Metrics"). This renderer reads the same metric objects and
 // changes nothing.
 
 function escapeHelp(text: string): string {

@@ -4,7 +4,10 @@ import type { GatewayEnv } from '../exchange/stage.ts'
 
 const WELL_FORMED = /^[A-Za-z0-9._-]{1,128}$/
 
-/** Keeps a well-formed incoming id (DESIGN §9), else makes one. Pure. */
+/**
+ * Keeps a well-formed incoming id (docs/architecture.md, "Decisions for operators"), else makes
+ * one. Pure.
+ */
 export function chooseRequestId(incoming: string | string[] | undefined): string {
   return typeof incoming === 'string' && WELL_FORMED.test(incoming) ? incoming : randomUUID()
 }

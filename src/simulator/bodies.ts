@@ -135,7 +135,7 @@ export function quota10() {
   return { totalSize: 107374182400, usedSize: 106937574, userNo: Number(OWNER_NO) }
 }
 
-/** The API 2.0 File object (drive-api.md §2.4). */
+/** The Drive API 2.0 File object, as the API reference documents it. */
 export function file20(fileId: string, parentFileId: string | null): Record<string, unknown> {
   const decoded = decodeKey(fileId)
   const folder = decoded?.folder ?? false

@@ -17,7 +17,7 @@ const URL_PATH = 'url.path'
 const URL_FULL = 'url.full'
 const SERVER_ADDRESS = 'server.address'
 const SERVER_PORT = 'server.port'
-// The gateway's own attributes, named after its metric labels (DESIGN §8).
+// The gateway's own attributes, named after its metric labels (docs/architecture.md, "Labels").
 const DRIVE_ERROR_CODE = 'drive.error.code'
 const DRIVE_CACHE_STATUS = 'drive.cache.status'
 

@@ -11,7 +11,7 @@ export const FLUSH_TIMEOUT_MS = 5_000
 
 /**
  * The tracing hooks for a gateway: spans when an SDK with an exporter is set up, else the
- * pass-through that makes no spans (DESIGN §8).
+ * pass-through that makes no spans (docs/architecture.md, "Tracing").
  *
  * @example
  * startGateway(config, { logger, tracing: createTracingHooks(config, activeTracing()) })

@@ -50,10 +50,10 @@ function recordError(span: Span, error: SpanError | undefined): void {
 }
 
 /**
- * Tracing with spans (DESIGN §8): one SERVER span per request, from the caller's trace context,
- * ended when the response has finished (the proxy writes to Node's response itself, so not after
- * `next()`), and one CLIENT span per upstream call, whose context is sent upstream. Only
- * `@opentelemetry/api` is used: the provider and propagator are injected.
+ * Tracing with spans (docs/architecture.md, "Tracing"): one SERVER span per request, from the
+ * caller's trace context, ended when the response has finished (the proxy writes to Node's response
+ * itself, so not after `next()`), and one CLIENT span per upstream call, whose context is sent
+ * upstream. Only `@opentelemetry/api` is used: the provider and propagator are injected.
  *
  * @example
  * const tracing = spanTracing({ tracerProvider, propagator, logPaths: 'template' })
@@ -138,9 +138,9 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
 const ignoreResult = () => {}
 
 /**
- * Tracing without an exporter (DESIGN §8): no spans at all, so the caller's trace is not broken
- * by spans nobody receives; its trace headers pass upstream untouched, and the access log still
- * carries its trace id.
+ * Tracing without an exporter (docs/architecture.md, "Tracing"): no spans at all, so the caller's
+ * trace is not broken by spans nobody receives; its trace headers pass upstream untouched, and the
+ * access log still carries its trace id.
  */
 export function passthroughTracing(): TracingHooks {
   const incoming = new WeakMap<Exchange, string>()

@@ -1,7 +1,7 @@
 /**
- * The metric names the dashboards and alert rules may use: DESIGN §5 plus the prom-client
- * default metrics they chart. One list, so a rename in either place fails a test: the ops
- * tests check every name an expression uses against it, and the real-Prometheus test checks
+ * The metric names the dashboards and alert rules may use: docs/architecture.md, "Metrics", plus
+ * the prom-client default metrics they chart. One list, so a rename in either place fails a test:
+ * the ops tests check every name an expression uses against it, and the real-Prometheus test checks
  * it against what the running gateway exposes.
  */
 
@@ -96,7 +96,10 @@ export function seriesNames(metrics: readonly ContractMetric[] = CONTRACT_METRIC
   return names
 }
 
-/** The gateway-made error codes (DESIGN §6); `UPSTREAM_*` ones mean the upstream failed. */
+/**
+ * The gateway-made error codes (docs/architecture.md, "Error catalog"); `UPSTREAM_*` ones mean the
+ * upstream failed.
+ */
 export const GATEWAY_ERROR_CODES = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNREACHABLE: 502,
