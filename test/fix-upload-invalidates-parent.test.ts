@@ -5,7 +5,7 @@ import { ALICE, startWriteRig, type WriteRig } from './helpers/cache/write-rig.t
 /**
  * Defect: an API 1.0 upload (`POST /files`, a `transfer` route) invalidated nothing, so the
  * folder it uploaded into kept listing its old children. It names the folder in `toParentKey`,
- * in the query or as a multipart field before the file part (drive-api.md §2.3).
+ * in the query or as a multipart field before the file part, as the Drive API documents it.
  */
 describe('an API 1.0 upload invalidates the children listing of the folder it names', () => {
   let rig: WriteRig
