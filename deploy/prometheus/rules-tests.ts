@@ -293,7 +293,10 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
   },
 ]
 
-/** The promtool test file's content, as an object for YAML. */
-export function buildRuleTests(settings: RuleSettings = RULE_SETTINGS) {
-  return renderRuleTests(RULE_TEST_CASES, settings)
+/**
+ * The promtool test file's content, as an object for YAML. `groupOrder` overrides the group
+ * evaluation order (a test reverses it to show the order matters).
+ */
+export function buildRuleTests(settings: RuleSettings = RULE_SETTINGS, groupOrder?: string[]) {
+  return renderRuleTests(RULE_TEST_CASES, settings, groupOrder)
 }
