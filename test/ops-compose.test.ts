@@ -77,6 +77,8 @@ describe('docker-compose.yml', () => {
       'grafana',
       'otel-collector',
       'tempo',
+      'alertmanager',
+      'alert-sink',
     ]) {
       expect(services, name).toHaveProperty(name)
     }
@@ -155,6 +157,37 @@ describe('docker-compose.yml', () => {
     const { code, output } = await promtool(['check', 'config', config.host], ROOT)
     expect(output).toContain('SUCCESS')
     expect(code).toBe(0)
+  })
+
+  it('Should send alerts to Alertmanager, which routes them to the alert sink', () => {
+    const prom = mounts(services.prometheus!).find((m) => m.container.endsWith('prometheus.yml'))!
+    const config = yamlFile<{
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] }
+    }>(prom.host)
+    const targets = config.alerting.alertmanagers.flatMap((a) =>
+      a.static_configs.flatMap((c) => c.targets)
+    )
+    const amPort = services.alertmanager!.ports![0]!.split(':').at(-1)
+    expect(targets).toEqual([`alertmanager:${amPort}`])
+    // The generated routing and its template, side by side where the config's paths resolve.
+    const am = mounts(services.alertmanager!)
+    const configMount = am.find((m) => m.host === './deploy/alertmanager/alertmanager.yml')!
+    const flag = services.alertmanager!.command!.find((c) => c.startsWith('--config.file='))!
+    expect(flag).toBe(`--config.file=${configMount.container}`)
+    const amConfig = yamlFile<{
+      templates: string[]
+      receivers: { webhook_configs: { url: string }[] }[]
+    }>(configMount.host)
+    const folder = configMount.container.slice(0, configMount.container.lastIndexOf('/') + 1)
+    for (const t of amConfig.templates) {
+      expect(am.map((m) => m.container)).toContain(folder + t)
+    }
+    const sinkPort = services['alert-sink']!.environment!.ALERT_SINK_PORT
+    for (const r of amConfig.receivers) {
+      for (const w of r.webhook_configs) {
+        expect(new URL(w.url).host).toBe(`alert-sink:${sinkPort}`)
+      }
+    }
   })
 })
 

@@ -8,6 +8,7 @@ import {
   PodMonitor,
   PrometheusRule,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
+import { AlertmanagerConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1'
 import { RULE_SETTINGS } from '../deploy/prometheus/rules.ts'
 import { ROOT } from './helpers/ops/promql.ts'
 
@@ -28,9 +29,16 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Secret,
   PodMonitor,
   PrometheusRule,
+  AlertmanagerConfig,
 }
 
-const all = ['sidecar.yaml', 'podmonitor.yaml', 'prometheus-rule.yaml'].flatMap(load)
+const FILES = [
+  'sidecar.yaml',
+  'podmonitor.yaml',
+  'prometheus-rule.yaml',
+  'alertmanager-config.yaml',
+]
+const all = FILES.flatMap(load)
 const byKind = (kind: string) => all.filter((m) => m.kind === kind)
 const deployment = byKind('Deployment')[0] as unknown as Deployment
 const pod = deployment.spec!.template.spec!
@@ -43,7 +51,7 @@ function probePort(probe: IProbe | undefined): string | number | undefined {
 describe('Kubernetes manifests', () => {
   it('Should validate against the Kubernetes and prometheus-operator schemas', () => {
     expect(all.map((m) => m.kind).sort()).toEqual(
-      ['Deployment', 'PodMonitor', 'PrometheusRule', 'Secret'].sort()
+      ['AlertmanagerConfig', 'Deployment', 'PodMonitor', 'PrometheusRule', 'Secret'].sort()
     )
     for (const m of all) new MODELS[m.kind]!(m as never).validate()
   })
@@ -129,6 +137,55 @@ describe('Kubernetes manifests', () => {
     const k = parse(readFileSync(ROOT + 'deploy/kubernetes/kustomization.yaml', 'utf8')) as {
       resources: string[]
     }
-    expect(k.resources.sort()).toEqual(['podmonitor.yaml', 'prometheus-rule.yaml', 'sidecar.yaml'])
+    expect(k.resources.sort()).toEqual([...FILES].sort())
+  })
+
+  it('Should route and inhibit in the AlertmanagerConfig exactly as alertmanager.yml does', () => {
+    const am = (byKind('AlertmanagerConfig')[0] as unknown as AlertmanagerConfig).spec
+    const shipped = parse(readFileSync(ROOT + 'deploy/alertmanager/alertmanager.yml', 'utf8')) as {
+      route: {
+        receiver: string
+        group_by: string[]
+        group_wait: string
+        routes: { matchers: string[]; receiver: string; repeat_interval: string }[]
+      }
+      inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[]
+    }
+    type M = { name: string; value: string; matchType?: string }
+    const text = (ms: M[] | undefined) =>
+      (ms ?? []).map((m) => `${m.name}${m.matchType}"${m.value}"`)
+    expect(am.route!.receiver).toBe(shipped.route.receiver)
+    expect(am.route!.groupBy).toEqual(shipped.route.group_by)
+    expect(am.route!.groupWait).toBe(shipped.route.group_wait)
+    const routes = am.route!.routes as { matchers: M[]; receiver: string; repeatInterval: string }[]
+    expect(
+      routes.map((r) => ({ m: text(r.matchers), r: r.receiver, repeat: r.repeatInterval }))
+    ).toEqual(
+      shipped.route.routes.map((r) => ({ m: r.matchers, r: r.receiver, repeat: r.repeat_interval }))
+    )
+    expect(
+      am.inhibitRules!.map((i) => ({
+        s: text(i.sourceMatch as M[]),
+        t: text(i.targetMatch as M[]),
+        e: i.equal,
+      }))
+    ).toEqual(
+      shipped.inhibit_rules.map((i) => ({ s: i.source_matchers, t: i.target_matchers, e: i.equal }))
+    )
+  })
+
+  it('Should take every receiver URL from a Secret reference, never from the manifest', () => {
+    const am = (byKind('AlertmanagerConfig')[0] as unknown as AlertmanagerConfig).spec
+    const hooks = am.receivers!.flatMap((r) => r.webhookConfigs ?? [])
+    expect(hooks.length).toBe(am.receivers!.length)
+    for (const h of hooks) {
+      expect(h.url).toBeUndefined()
+      expect(h.urlSecret).toMatchObject({ name: 'drive-gateway-alert-receivers' })
+    }
+    expect(hooks.map((h) => h.urlSecret!.key).sort()).toEqual(['page-url', 'ticket-url'])
+    // The Secret is not shipped: applying the kustomization must not overwrite the real one.
+    expect(byKind('Secret').map((s) => s.metadata.name)).not.toContain(
+      'drive-gateway-alert-receivers'
+    )
   })
 })

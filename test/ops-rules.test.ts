@@ -9,6 +9,7 @@ import {
   type RuleSettings,
 } from '../deploy/prometheus/rules.ts'
 import { RULE_TEST_CASES, buildRuleTests } from '../deploy/prometheus/rules-tests.ts'
+import { DASHBOARDS } from '../dashboards/src/index.ts'
 import { toYaml } from '../deploy/render.ts'
 import { ROOT, committedRules } from './helpers/ops/promql.ts'
 import { promtool, withTempDir } from './helpers/ops/promtool.ts'
@@ -46,7 +47,7 @@ describe('Prometheus rules', () => {
       passed++
     }
     expect(passed).toBe(runs)
-  }, 600_000)
+  }, 1_800_000)
 
   it('Should fail when the alert group is evaluated before the recording group', async () => {
     const groups = buildRuleGroups().map((g) => g.name)
@@ -101,6 +102,46 @@ describe('Prometheus rules', () => {
     }
   })
 
+  it('Should link each alert to an absolute runbook URL and dashboard, built from one setting each', () => {
+    const uids = DASHBOARDS.map(
+      ({ file }) => (JSON.parse(readFileSync(ROOT + file, 'utf8')) as { uid: string }).uid
+    )
+    for (const rule of alerts) {
+      const runbook = new URL(rule.annotations.runbook_url)
+      expect(runbook.protocol).toBe('https:')
+      expect(rule.annotations.runbook_url).toBe(
+        `${RULE_SETTINGS.runbookUrl}#${rule.alert.toLowerCase()}`
+      )
+      const dashboard = rule.annotations.dashboard_url.replace('{{ $labels.job }}', 'drive-gateway')
+      expect(dashboard.startsWith(RULE_SETTINGS.grafanaUrl + '/d/')).toBe(true)
+      expect(uids).toContain(new URL(dashboard).pathname.split('/')[2])
+    }
+    const moved = buildRuleGroups({ ...RULE_SETTINGS, runbookUrl: 'https://wiki.example.org/rb' })
+      .flatMap((g) => g.rules)
+      .filter((r): r is AlertingRule => 'alert' in r)
+    for (const r of moved)
+      expect(r.annotations.runbook_url).toMatch(/^https:\/\/wiki\.example\.org\/rb#/)
+  })
+
+  it('Should scale every window and for: with the time scale, and nothing else', () => {
+    const scaled = buildRuleGroups({ ...RULE_SETTINGS, timeScale: 1 / 60 })
+    const shipped = buildRuleGroups()
+    const durations = (groups: typeof shipped) =>
+      groups
+        .flatMap((g) => g.rules)
+        .flatMap((r) =>
+          [...r.expr.matchAll(/\[(\w+)\]/g)]
+            .map((m) => m[1])
+            .concat('for' in r && r.for ? [r.for] : [])
+        )
+    expect(durations(shipped)).toContain('3d')
+    expect(durations(scaled)).not.toContain('3d')
+    expect(durations(scaled)).toContain('1h12m')
+    const names = (groups: typeof shipped) =>
+      groups.flatMap((g) => g.rules.map((r) => ('alert' in r ? r.alert : r.record)))
+    expect(names(scaled)).toEqual(names(shipped))
+  })
+
   it('Should list every alert in the deploy README', () => {
     const readme = readFileSync(ROOT + 'deploy/README.md', 'utf8')
     for (const rule of alerts) expect(readme).toContain(`\`${rule.alert}\``)
@@ -120,7 +161,7 @@ describe('Prometheus rules', () => {
 
   // The unit tests must be able to fail: each edit below removes one decision, and some test
   // that covers that decision has to catch it.
-  describe.concurrent('unit tests catch a broken rule', () => {
+  describe.concurrent('unit tests catch a broken rule', { timeout: 300_000 }, () => {
     const yaml = readFileSync(ROOT + RULES, 'utf8')
 
     it('Should fail when the low-traffic guard is removed', async () => {
@@ -142,6 +183,14 @@ describe('Prometheus rules', () => {
       )
       expect(code).not.toBe(0)
       expect(output).toContain('598 are left out of the SLO')
+    })
+
+    it('Should fail when NOT_CACHED counts against the availability SLO', async () => {
+      const { code, output } = await promtoolTestWith(
+        yaml.replaceAll(',drive_error_code!="NOT_CACHED"', '')
+      )
+      expect(code).not.toBe(0)
+      expect(output).toContain("the gateway's NOT_CACHED 504 is left out of the SLO")
     })
 
     it('Should fail when transfer routes count toward the latency alert', async () => {

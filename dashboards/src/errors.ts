@@ -18,11 +18,12 @@ import {
 } from './common.ts'
 
 /**
- * docs/architecture.md, "Error catalog": codes only the gateway emits; the same code from the
- * upstream becomes OTHER.
+ * Codes only the gateway emits (docs/architecture.md, error catalog); the same code from the
+ * upstream is labelled OTHER.
  */
 export const GATEWAY_CODES =
-  'UPSTREAM_TIMEOUT|UPSTREAM_UNREACHABLE|UPSTREAM_BAD_RESPONSE|REQUEST_TOO_LARGE|INVALID_PATH'
+  'UPSTREAM_TIMEOUT|UPSTREAM_UNREACHABLE|UPSTREAM_BAD_RESPONSE|REQUEST_TOO_LARGE|INVALID_PATH|' +
+  'INTERNAL_ERROR|NOT_CACHED'
 
 export function errorsDashboard(): DashboardBuilder {
   return newDashboard(
@@ -110,7 +111,9 @@ export function errorsDashboard(): DashboardBuilder {
         {
           description:
             'Answered by the gateway itself: UPSTREAM_* when the Drive API gave no usable ' +
-            'response, REQUEST_TOO_LARGE and INVALID_PATH for rejected requests.',
+            'response, REQUEST_TOO_LARGE and INVALID_PATH for rejected requests, NOT_CACHED ' +
+            '(504) for only-if-cached without an entry (outside the SLI), INTERNAL_ERROR (500) ' +
+            'for a fault in the gateway (counted in the SLI).',
           unit: 'reqps',
           stacked: true,
         }

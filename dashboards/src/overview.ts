@@ -40,7 +40,7 @@ export function overviewDashboard(): DashboardBuilder {
     )
     .withPanel(
       timeseriesPanel(
-        '5xx ratio by route (SLI, 598 excluded)',
+        '5xx ratio by route (SLI: 598 and NOT_CACHED excluded)',
         [
           {
             expr: `${responses('http_route', SLO_ERROR)}\n/ ${responses('http_route')}`,
@@ -49,8 +49,9 @@ export function overviewDashboard(): DashboardBuilder {
         ],
         {
           description:
-            'Share of responses that count against the availability SLO: 5xx except 598, ' +
-            'gateway-made 502/504 included. The dashed line is the 1 h page threshold.',
+            'Share of responses that count against the availability SLO: 5xx except 598 and ' +
+            "the gateway's NOT_CACHED 504 (only-if-cached without an entry); gateway-made " +
+            '502/504 and INTERNAL_ERROR 500 included. The dashed line is the 1 h page threshold.',
           unit: 'percentunit',
           thresholds: [{ value: Number(num(page.factor * budget)), color: 'red' }],
         }

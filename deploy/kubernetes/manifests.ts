@@ -11,7 +11,15 @@ import {
   PodMonitor,
   PrometheusRule,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
-import { buildRuleGroups, type RuleGroup } from '../prometheus/rules.ts'
+import { AlertmanagerConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1'
+import { buildRuleGroups, type RuleGroup, type Severity } from '../prometheus/rules.ts'
+import {
+  GROUP_BY,
+  INHIBITIONS,
+  RECEIVER,
+  routeTiming,
+  type AlertRef,
+} from '../alertmanager/routing.ts'
 
 export const NAMES = {
   app: 'example-app',
@@ -20,7 +28,18 @@ export const NAMES = {
   /** The PodMonitor's name: Prometheus sets `job="<namespace>/drive-gateway"` from it. */
   monitor: 'drive-gateway',
   image: 'drive-gateway:0.1.0',
+  /**
+   * The Secret holding the receivers' webhook URLs (keys `page-url`, `ticket-url`). Not shipped:
+   * create it from your pager and ticket integrations (deploy/README.md shows how).
+   */
+  receiversSecret: 'drive-gateway-alert-receivers',
 } as const
+
+/** Keys of the receivers Secret, per severity. */
+export const RECEIVER_SECRET_KEYS: Record<Severity, string> = {
+  page: 'page-url',
+  ticket: 'ticket-url',
+}
 
 /** Pods carrying this label get scraped by the PodMonitor, whatever app they belong to. */
 export const SIDECAR_LABEL = { 'drive-gateway.io/sidecar': 'enabled' } as const
@@ -152,5 +171,49 @@ export function prometheusRule(groups: RuleGroup[] = buildRuleGroups()): Prometh
   return new PrometheusRule({
     metadata: { name: 'drive-gateway', labels: { ...PROMETHEUS_SELECTOR_LABEL } },
     spec: { groups },
+  })
+}
+
+const amMatchers = (ref: Partial<AlertRef>) =>
+  Object.entries(ref).map(([name, value]) => ({ name, value, matchType: '=' as const }))
+
+/**
+ * The routing of `deploy/alertmanager/` as a prometheus-operator AlertmanagerConfig. The operator
+ * adds a `namespace` matcher to its route and inhibitions, so it routes the alerts of the
+ * namespace it is applied in. Receiver URLs come from a Secret, never from the manifest.
+ */
+export function alertmanagerConfig(): AlertmanagerConfig {
+  const timing = (severity: Severity) => {
+    const { groupWait, groupInterval, repeatInterval } = routeTiming(severity)
+    return { groupWait, groupInterval, repeatInterval }
+  }
+  return new AlertmanagerConfig({
+    metadata: { name: 'drive-gateway', labels: { ...PROMETHEUS_SELECTOR_LABEL } },
+    spec: {
+      route: {
+        receiver: RECEIVER.ticket,
+        groupBy: [...GROUP_BY],
+        ...timing('ticket'),
+        routes: (['page', 'ticket'] as const).map((severity) => ({
+          matchers: amMatchers({ severity }),
+          receiver: RECEIVER[severity],
+          ...timing(severity),
+        })),
+      },
+      inhibitRules: INHIBITIONS.map((i) => ({
+        sourceMatch: amMatchers(i.source),
+        targetMatch: amMatchers(i.target),
+        equal: [...i.equal],
+      })),
+      receivers: (['page', 'ticket'] as const).map((severity) => ({
+        name: RECEIVER[severity],
+        webhookConfigs: [
+          {
+            urlSecret: { name: NAMES.receiversSecret, key: RECEIVER_SECRET_KEYS[severity] },
+            sendResolved: true,
+          },
+        ],
+      })),
+    },
   })
 }

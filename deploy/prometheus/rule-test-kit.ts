@@ -14,6 +14,8 @@ export interface ExpectedAlert {
   readonly labels?: Labels
   /** How the alert's `$value` renders in its annotations, as promtool prints it. */
   readonly value?: string
+  /** The `top_error_codes` annotation: the codes the rule's query finds, most frequent first. */
+  readonly codes?: string
 }
 
 export interface AlertCheck {
@@ -93,6 +95,12 @@ function expand(template: string, labels: Labels, value: string | undefined): st
   })
 }
 
+/** The query in `top_error_codes` runs inside promtool; a case states what it finds. */
+function topCodes(alert: string, codes: string | undefined): string {
+  if (codes === undefined) throw new Error(`a ${alert} case needs the expected top error codes`)
+  return codes
+}
+
 function findRule(alert: string, severity: string, settings: RuleSettings): AlertingRule {
   const rules = buildRuleGroups(settings).flatMap((g) => g.rules)
   const rule = rules.find(
@@ -129,7 +137,10 @@ export function renderRuleTests(
           const rule = findRule(check.alert, f.severity, settings)
           const labels: Labels = { job: JOB, ...f.labels }
           const annotations = Object.fromEntries(
-            Object.entries(rule.annotations).map(([k, t]) => [k, expand(t, labels, f.value)])
+            Object.entries(rule.annotations).map(([k, t]) => [
+              k,
+              k === 'top_error_codes' ? topCodes(check.alert, f.codes) : expand(t, labels, f.value),
+            ])
           )
           return { exp_labels: { ...labels, severity: f.severity }, exp_annotations: annotations }
         }),

@@ -40,17 +40,25 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
     ],
     alerts: [
       ...none('5m', BURN),
-      { at: '15m', alert: BURN, firing: [{ severity: 'page', value: '3.046%' }] },
+      {
+        at: '15m',
+        alert: BURN,
+        firing: [{ severity: 'page', value: '3.046%', codes: 'SERVICE_MAINTENANCE' }],
+      },
       {
         at: '30m',
         alert: BURN,
         firing: [
-          { severity: 'page', value: '4.02%' },
-          { severity: 'ticket', value: '4.02%' },
+          { severity: 'page', value: '4.02%', codes: 'SERVICE_MAINTENANCE' },
+          { severity: 'ticket', value: '4.02%', codes: 'SERVICE_MAINTENANCE' },
         ],
       },
       // 75 m: the 5 m and 30 m windows hold no error; the 1 d / 2 h ticket goes on.
-      { at: '75m', alert: BURN, firing: [{ severity: 'ticket', value: '2.385%' }] },
+      {
+        at: '75m',
+        alert: BURN,
+        firing: [{ severity: 'ticket', value: '2.385%', codes: 'SERVICE_MAINTENANCE' }],
+      },
       ...none('30m', LRT, LRT_RATE, UPSTREAM, RATE_LIMITED, LATENCY),
     ],
     exprs: [
@@ -75,8 +83,16 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
     ],
     alerts: [
       ...none('10m', BURN),
-      { at: '30m', alert: BURN, firing: [{ severity: 'ticket', value: '0.5%' }] },
-      { at: '150m', alert: BURN, firing: [{ severity: 'ticket', value: '0.5%' }] },
+      {
+        at: '30m',
+        alert: BURN,
+        firing: [{ severity: 'ticket', value: '0.5%', codes: 'INTERNAL_SERVER_ERROR' }],
+      },
+      {
+        at: '150m',
+        alert: BURN,
+        firing: [{ severity: 'ticket', value: '0.5%', codes: 'INTERNAL_SERVER_ERROR' }],
+      },
     ],
   },
   {
@@ -101,11 +117,15 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
         at: '30m',
         alert: LRT,
         firing: [
-          { severity: 'page', value: '15%' },
-          { severity: 'ticket', value: '15%' },
+          { severity: 'page', value: '15%', codes: 'LONG_RUNNING_TRANSACTION' },
+          { severity: 'ticket', value: '15%', codes: 'LONG_RUNNING_TRANSACTION' },
         ],
       },
-      { at: '30m', alert: LRT_RATE, firing: [{ severity: 'ticket', value: '15' }] },
+      {
+        at: '30m',
+        alert: LRT_RATE,
+        firing: [{ severity: 'ticket', value: '15', codes: 'LONG_RUNNING_TRANSACTION' }],
+      },
     ],
     exprs: [
       {
@@ -121,6 +141,35 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
     ],
   },
   {
+    name: "the gateway's NOT_CACHED 504 is left out of the SLO; its INTERNAL_ERROR 500 counts",
+    series: [
+      responses('200', '0+5400x30'),
+      // only-if-cached without an entry: the client asked not to reach the Drive API.
+      responses('504', '0+300x30', { drive_error_code: 'NOT_CACHED' }),
+      responses('500', '0+300x30', { drive_error_code: 'INTERNAL_ERROR' }),
+    ],
+    alerts: [
+      {
+        at: '10m',
+        alert: BURN,
+        firing: [{ severity: 'page', value: '5%', codes: 'INTERNAL_ERROR' }],
+      },
+    ],
+    exprs: [
+      {
+        // 300 errors of 6000 responses: the NOT_CACHED 504s count in the denominator only.
+        at: '10m',
+        expr: 'job:drive_gateway_slo_errors_per_responses:ratio_rate5m',
+        samples: [
+          {
+            labels: `job:drive_gateway_slo_errors_per_responses:ratio_rate5m{job="${JOB}"}`,
+            value: 0.05,
+          },
+        ],
+      },
+    ],
+  },
+  {
     name: 'sustained 2 % 598 at low rate opens a ticket, no page, no rate alert',
     series: [
       responses('200', '0+588x60'),
@@ -128,7 +177,11 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
     ],
     alerts: [
       ...none('10m', LRT),
-      { at: '50m', alert: LRT, firing: [{ severity: 'ticket', value: '2%' }] },
+      {
+        at: '50m',
+        alert: LRT,
+        firing: [{ severity: 'ticket', value: '2%', codes: 'LONG_RUNNING_TRANSACTION' }],
+      },
       ...none('50m', LRT_RATE, BURN),
     ],
   },
@@ -140,7 +193,11 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
     ],
     alerts: [
       ...none('5m', LRT_RATE),
-      { at: '20m', alert: LRT_RATE, firing: [{ severity: 'ticket', value: '5' }] },
+      {
+        at: '20m',
+        alert: LRT_RATE,
+        firing: [{ severity: 'ticket', value: '5', codes: 'LONG_RUNNING_TRANSACTION' }],
+      },
       ...none('40m', LRT),
     ],
   },
@@ -168,7 +225,13 @@ export const RULE_TEST_CASES: readonly RuleTestCase[] = [
   {
     name: 'low traffic but fully down (6 requests a minute, all 503) still pages',
     series: [responses('503', '0+6x60', { drive_error_code: 'SERVICE_MAINTENANCE' })],
-    alerts: [{ at: '10m', alert: BURN, firing: [{ severity: 'page', value: '100%' }] }],
+    alerts: [
+      {
+        at: '10m',
+        alert: BURN,
+        firing: [{ severity: 'page', value: '100%', codes: 'SERVICE_MAINTENANCE' }],
+      },
+    ],
   },
   {
     name: 'gateway-made UPSTREAM_UNREACHABLE (5 %) raises the upstream-failure alert',

@@ -33,8 +33,18 @@ export interface RuleSettings {
   readonly rateLimitedRatio: number
   /** p99 of non-transfer requests; must be a bucket bound so the guard can count slow ones. */
   readonly latencyP99Seconds: number
-  /** Where the runbook lives; each alert links `<runbookUrl>#<alert name in lower case>`. */
+  /**
+   * Absolute URL of `runbook.md` as your team serves it (a Git host's file view renders the
+   * anchors); each alert's `runbook_url` is `<runbookUrl>#<alert name in lower case>`.
+   */
   readonly runbookUrl: string
+  /** Grafana's base URL; each alert's `dashboard_url` opens its dashboard for the alert's job. */
+  readonly grafanaUrl: string
+  /**
+   * Multiplies every window, `for:` and guard count window. 1 in the shipped rules; the
+   * end-to-end alert test renders the same rules at 1/60 (a minute becomes a second).
+   */
+  readonly timeScale: number
 }
 
 export const RULE_SETTINGS: RuleSettings = Object.freeze({
@@ -47,8 +57,33 @@ export const RULE_SETTINGS: RuleSettings = Object.freeze({
   upstreamFailureRatio: 0.01,
   rateLimitedRatio: 0.01,
   latencyP99Seconds: 2.5,
-  runbookUrl: 'deploy/prometheus/runbook.md',
+  runbookUrl:
+    'https://git.example.com/platform/drive-gateway/-/blob/main/deploy/prometheus/runbook.md',
+  grafanaUrl: 'http://127.0.0.1:3000',
+  timeScale: 1,
 })
+
+/** Alert names, shared with the Alertmanager routing so the two cannot drift. */
+export const ALERT = {
+  burn: 'DriveGatewayErrorBudgetBurn',
+  longRunning: 'DriveGatewayLongRunningTransactions',
+  longRunningRate: 'DriveGatewayLongRunningTransactionRate',
+  upstream: 'DriveGatewayUpstreamFailures',
+  rateLimited: 'DriveGatewayRateLimited',
+  storeDown: 'DriveGatewayCacheStoreDown',
+  targetDown: 'DriveGatewayTargetDown',
+  latency: 'DriveGatewayLatencyHigh',
+} as const
+
+export type Severity = 'page' | 'ticket'
+
+/** Dashboard uids (dashboards/src), for the alerts' `dashboard_url`. */
+const DASHBOARD = {
+  overview: 'drive-gateway-overview',
+  errors: 'drive-gateway-errors',
+  cache: 'drive-gateway-cache',
+  runtime: 'drive-gateway-runtime',
+} as const
 
 /**
  * Transfer routes (downloads and uploads) take as long as the file is big, so latency SLIs
@@ -58,10 +93,12 @@ export const RULE_SETTINGS: RuleSettings = Object.freeze({
 export const NOT_TRANSFER = 'http_route!~"/files|.*/download"'
 
 /**
- * Availability errors: 5xx except 598, which has its own alerts (docs/architecture.md, "Decisions
- * for operators").
+ * Availability errors: 5xx except 598, which has its own alerts, and except the gateway's
+ * `NOT_CACHED` 504 (the client asked `only-if-cached` and there was no entry: RFC 9111
+ * §5.2.1.7; not a failure). docs/architecture.md lists the error catalog.
  */
-export const SLO_ERROR = 'http_response_status_code=~"5..",http_response_status_code!="598"'
+export const SLO_ERROR =
+  'http_response_status_code=~"5..",http_response_status_code!="598",drive_error_code!="NOT_CACHED"'
 
 /** Gateway-made errors caused by a failing upstream (docs/architecture.md, "Error catalog"). */
 export const UPSTREAM_FAILURE =
@@ -76,8 +113,16 @@ export interface AlertingRule {
   alert: string
   expr: string
   for?: string
-  labels: { severity: 'page' | 'ticket' }
-  annotations: { summary: string; description: string; runbook: string; runbook_url: string }
+  labels: { severity: Severity }
+  annotations: {
+    summary: string
+    description: string
+    runbook: string
+    runbook_url: string
+    dashboard_url: string
+    /** The most frequent `drive_error_code` values among the alert's bad responses, now. */
+    top_error_codes?: string
+  }
 }
 
 export type Rule = RecordingRule | AlertingRule
@@ -119,6 +164,32 @@ export const recorded = {
   sloErrorRatio: (w: Window) => `job:drive_gateway_slo_errors_per_responses:ratio_rate${w}`,
 }
 
+/** A Prometheus duration (`5m`, `1h12m`, `500ms`) for a number of seconds. */
+export function promDuration(seconds: number): string {
+  let ms = Math.round(seconds * 1000)
+  if (ms <= 0) throw new Error(`expected a positive duration, got ${seconds} s`)
+  let out = ''
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
+    if (ms >= size) {
+      out += `${Math.floor(ms / size)}${unit}`
+      ms %= size
+    }
+  }
+  return out
+}
+
+/** A window or `for:` of the shipped rules, scaled by `timeScale`. */
+function scaled(s: RuleSettings, w: Window | '2m' | '10m' | '15m'): string {
+  const seconds = w in SECONDS ? SECONDS[w as Window] : Number.parseInt(w) * 60
+  return promDuration(seconds * s.timeScale)
+}
+
 /** Prints a threshold without float noise (1 - 0.999 is 0.0010000000000000009). */
 export function num(x: number): string {
   return String(Number(x.toPrecision(6)))
@@ -128,15 +199,16 @@ export function errorBudget(settings: RuleSettings): number {
   return Number((1 - settings.sloTarget).toPrecision(6))
 }
 
-function sloRecordingRules(): RecordingRule[] {
+/** Recorded names keep the nominal window (`rate5m`) whatever the time scale. */
+function sloRecordingRules(s: RuleSettings): RecordingRule[] {
   return BURN_WINDOWS.flatMap((w) => [
     {
       record: recorded.responses(w),
-      expr: `sum by (job) (rate(drive_gateway_responses_total[${w}]))`,
+      expr: `sum by (job) (rate(drive_gateway_responses_total[${scaled(s, w)}]))`,
     },
     {
       record: recorded.sloErrors(w),
-      expr: `sum by (job) (rate(drive_gateway_responses_total{${SLO_ERROR}}[${w}]))`,
+      expr: `sum by (job) (rate(drive_gateway_responses_total{${SLO_ERROR}}[${scaled(s, w)}]))`,
     },
     {
       // Divide the recorded sums (aggregate first, then divide: Prometheus naming practice).
@@ -147,14 +219,37 @@ function sloRecordingRules(): RecordingRule[] {
   ])
 }
 
+/**
+ * The codes of the alert's bad responses, most frequent first (at most 3), from a query the
+ * annotation template runs when the alert is evaluated: the notification names them.
+ */
+function topCodes(s: RuleSettings, bad: string, w: Window): string {
+  const q =
+    `sort_desc(topk(3, sum by (drive_error_code) (rate(drive_gateway_responses_total` +
+    `{job=%q,${bad}}[${scaled(s, w)}]))))`
+  return (
+    `{{ range $i, $s := printf \`${q}\` $labels.job | query }}` +
+    `{{ if $i }}, {{ end }}{{ $s.Labels.drive_error_code }}{{ end }}`
+  )
+}
+
 function annotations(
   s: RuleSettings,
   alert: string,
+  dashboard: keyof typeof DASHBOARD,
   summary: string,
   description: string,
-  runbook: string
+  runbook: string,
+  codes?: string
 ): AlertingRule['annotations'] {
-  return { summary, description, runbook, runbook_url: `${s.runbookUrl}#${alert.toLowerCase()}` }
+  return {
+    summary,
+    description,
+    runbook,
+    runbook_url: `${s.runbookUrl}#${alert.toLowerCase()}`,
+    dashboard_url: `${s.grafanaUrl}/d/${DASHBOARD[dashboard]}?var-job={{ $labels.job }}`,
+    ...(codes && { top_error_codes: codes }),
+  }
 }
 
 function burnAlert(s: RuleSettings, severity: 'page' | 'ticket'): AlertingRule {
@@ -165,32 +260,34 @@ function burnAlert(s: RuleSettings, severity: 'page' | 'ticket'): AlertingRule {
       `(\n` +
       `  ${recorded.sloErrorRatio(long)} > (${factor} * ${num(budget)})\n` +
       `  and ${recorded.sloErrorRatio(short)} > (${factor} * ${num(budget)})\n` +
-      `  and ${recorded.sloErrors(long)} * ${SECONDS[long]} >= ${s.minBadResponses}\n` +
+      `  and ${recorded.sloErrors(long)} * ${SECONDS[long] * s.timeScale} >= ${s.minBadResponses}\n` +
       `)`
   )
   const windows = BURN_RATES[severity].map((p) => `${p.factor}x (${p.long} and ${p.short})`)
   const pace = severity === 'page' ? 'fast' : 'steadily'
   return {
-    alert: 'DriveGatewayErrorBudgetBurn',
+    alert: ALERT.burn,
     expr: pairs.join('\nor\n'),
-    for: severity === 'page' ? '2m' : '15m',
+    for: scaled(s, severity === 'page' ? '2m' : '15m'),
     labels: { severity },
     annotations: annotations(
       s,
-      'DriveGatewayErrorBudgetBurn',
+      ALERT.burn,
+      'errors',
       `{{ $labels.job }} is burning its ${num(s.sloTarget * 100)}% availability budget ${pace}`,
       `5xx responses (598 excluded) are {{ $value | humanizePercentage }} of responses over the ` +
         `long window: the budget burns at over ${windows.join(' or ')} its sustainable rate.`,
       'Check the Errors dashboard: gateway-made UPSTREAM_* codes mean the network or the ' +
-        'gateway, Drive codes (INTERNAL_SERVER_ERROR, SERVICE_MAINTENANCE) mean the Drive API.'
+        'gateway, Drive codes (INTERNAL_SERVER_ERROR, SERVICE_MAINTENANCE) mean the Drive API.',
+      topCodes(s, SLO_ERROR, BURN_RATES[severity][0].short)
     ),
   }
 }
 
 /** `sum by (job[, extra]) (rate(drive_gateway_responses_total{matchers}[w]))` */
-function responsesRate(matchers: string, w: Window, by = 'job'): string {
+function responsesRate(s: RuleSettings, matchers: string, w: Window, by = 'job'): string {
   const sel = matchers ? `{${matchers}}` : ''
-  return `sum by (${by}) (rate(drive_gateway_responses_total${sel}[${w}]))`
+  return `sum by (${by}) (rate(drive_gateway_responses_total${sel}[${scaled(s, w)}]))`
 }
 
 /**
@@ -201,8 +298,8 @@ function guardedRatio(s: RuleSettings, bad: string, w: Window, ratio: number, ex
   const by = extra ? `job, ${extra}` : 'job'
   const divide = extra ? `/ ignoring (${extra}) group_left` : '/'
   return (
-    `(\n  ${responsesRate(bad, w, by)}\n  ${divide}\n  ${responsesRate('', w)}\n) > ${num(ratio)}\n` +
-    `and\n${responsesRate(bad, w, by)} * ${SECONDS[w]} >= ${s.minBadResponses}`
+    `(\n  ${responsesRate(s, bad, w, by)}\n  ${divide}\n  ${responsesRate(s, '', w)}\n) > ${num(ratio)}\n` +
+    `and\n${responsesRate(s, bad, w, by)} * ${SECONDS[w] * s.timeScale} >= ${s.minBadResponses}`
   )
 }
 
@@ -213,63 +310,70 @@ function alertRules(s: RuleSettings): AlertingRule[] {
   }
   const durations = `job=~"${s.jobRegex}",${NOT_TRANSFER},http_response_status_code!="598"`
   const durationRate = (series: string, by: string, extra = '') =>
-    `sum by (${by}) (rate(http_server_request_duration_seconds_${series}{${extra}${durations}}[5m]))`
+    `sum by (${by}) (rate(http_server_request_duration_seconds_${series}{${extra}${durations}}[${scaled(s, '5m')}]))`
   const status598 = 'http_response_status_code="598"'
   return [
     burnAlert(s, 'page'),
     burnAlert(s, 'ticket'),
     {
-      alert: 'DriveGatewayLongRunningTransactions',
+      alert: ALERT.longRunning,
       expr: guardedRatio(s, status598, '5m', s.longRunningPageRatio),
-      for: '5m',
+      for: scaled(s, '5m'),
       labels: { severity: 'page' },
       annotations: annotations(
         s,
-        'DriveGatewayLongRunningTransactions',
+        ALERT.longRunning,
+        'errors',
         '{{ $labels.job }}: {{ $value | humanizePercentage }} of Drive API calls answer 598',
         `598 LONG_RUNNING_TRANSACTION: the Drive API took over 30 s and is still working; ` +
           `clients must poll for the outcome. Over ${num(s.longRunningPageRatio * 100)}% for 5 minutes.`,
         'Check the Drive API status page and which routes answer 598 (Errors dashboard); ' +
-          'slow uploads or bulk moves are the usual cause. Not part of the availability SLO.'
+          'slow uploads or bulk moves are the usual cause. Not part of the availability SLO.',
+        topCodes(s, status598, '5m')
       ),
     },
     {
-      alert: 'DriveGatewayLongRunningTransactions',
+      alert: ALERT.longRunning,
       expr: guardedRatio(s, status598, '30m', s.longRunningTicketRatio),
-      for: '15m',
+      for: scaled(s, '15m'),
       labels: { severity: 'ticket' },
       annotations: annotations(
         s,
-        'DriveGatewayLongRunningTransactions',
+        ALERT.longRunning,
+        'errors',
         '{{ $labels.job }}: {{ $value | humanizePercentage }} of Drive API calls answer 598',
         `598 LONG_RUNNING_TRANSACTION over ${num(s.longRunningTicketRatio * 100)}% of responses ` +
           'for 30 minutes.',
         'Find the routes (Errors dashboard, 598 panel) and whether the app retries them; ' +
-          'raise with LINE WORKS support if it persists.'
+          'raise with LINE WORKS support if it persists.',
+        topCodes(s, status598, '30m')
       ),
     },
     {
-      alert: 'DriveGatewayLongRunningTransactionRate',
-      expr: `${responsesRate(status598, '5m')} > ${num(s.longRunningPerSecond)}`,
-      for: '10m',
+      alert: ALERT.longRunningRate,
+      expr: `${responsesRate(s, status598, '5m')} > ${num(s.longRunningPerSecond)}`,
+      for: scaled(s, '10m'),
       labels: { severity: 'ticket' },
       annotations: annotations(
         s,
-        'DriveGatewayLongRunningTransactionRate',
+        ALERT.longRunningRate,
+        'errors',
         '{{ $labels.job }}: {{ $value | humanize }} responses per second answer 598',
         `More than ${num(s.longRunningPerSecond)} 598 per second for 10 minutes, whatever the ` +
           'ratio: each one leaves a client polling for an outcome.',
-        'Same as DriveGatewayLongRunningTransactions; check for a client retrying 598s in a loop.'
+        'Same as DriveGatewayLongRunningTransactions; check for a client retrying 598s in a loop.',
+        topCodes(s, status598, '5m')
       ),
     },
     {
-      alert: 'DriveGatewayUpstreamFailures',
+      alert: ALERT.upstream,
       expr: guardedRatio(s, UPSTREAM_FAILURE, '5m', s.upstreamFailureRatio, 'drive_error_code'),
-      for: '5m',
+      for: scaled(s, '5m'),
       labels: { severity: 'ticket' },
       annotations: annotations(
         s,
-        'DriveGatewayUpstreamFailures',
+        ALERT.upstream,
+        'errors',
         '{{ $labels.job }}: {{ $value | humanizePercentage }} of responses are gateway-made {{ $labels.drive_error_code }}',
         'The gateway could not get a response from the Drive API (timeout, refused or reset ' +
           'connection, unparseable response) and answered 502/504 itself.',
@@ -278,13 +382,14 @@ function alertRules(s: RuleSettings): AlertingRule[] {
       ),
     },
     {
-      alert: 'DriveGatewayRateLimited',
+      alert: ALERT.rateLimited,
       expr: guardedRatio(s, 'http_response_status_code="429"', '5m', s.rateLimitedRatio),
-      for: '10m',
+      for: scaled(s, '10m'),
       labels: { severity: 'ticket' },
       annotations: annotations(
         s,
-        'DriveGatewayRateLimited',
+        ALERT.rateLimited,
+        'cache',
         '{{ $labels.job }}: {{ $value | humanizePercentage }} of Drive API calls are rate limited (429)',
         `The Drive API answers 429 to over ${num(s.rateLimitedRatio * 100)}% of calls.`,
         'Check the cache hit ratio (Cache dashboard) and the store health; find the caller ' +
@@ -292,13 +397,14 @@ function alertRules(s: RuleSettings): AlertingRule[] {
       ),
     },
     {
-      alert: 'DriveGatewayCacheStoreDown',
+      alert: ALERT.storeDown,
       expr: 'drive_gateway_cache_store_up == 0',
-      for: '5m',
+      for: scaled(s, '5m'),
       labels: { severity: 'ticket' },
       annotations: annotations(
         s,
-        'DriveGatewayCacheStoreDown',
+        ALERT.storeDown,
+        'cache',
         '{{ $labels.instance }}: cache store (Redis) unavailable, breaker open',
         'Lookups go straight to the Drive API uncached (drive_cache_status="unavailable"): ' +
           'more latency and more risk of 429.',
@@ -307,13 +413,14 @@ function alertRules(s: RuleSettings): AlertingRule[] {
       ),
     },
     {
-      alert: 'DriveGatewayTargetDown',
+      alert: ALERT.targetDown,
       expr: `up{job=~"${s.jobRegex}"} == 0`,
-      for: '5m',
+      for: scaled(s, '5m'),
       labels: { severity: 'ticket' },
       annotations: annotations(
         s,
-        'DriveGatewayTargetDown',
+        ALERT.targetDown,
+        'overview',
         '{{ $labels.instance }} of {{ $labels.job }} cannot be scraped',
         'Prometheus cannot scrape the gateway admin port; while it cannot, no other gateway ' +
           'alert can fire for this instance.',
@@ -321,17 +428,18 @@ function alertRules(s: RuleSettings): AlertingRule[] {
       ),
     },
     {
-      alert: 'DriveGatewayLatencyHigh',
+      alert: ALERT.latency,
       // The guard counts requests slower than the threshold: all minus those in its bucket.
       expr:
         `histogram_quantile(0.99, ${durationRate('bucket', 'job, le')}) > ${num(le)}\n` +
         `and\n(\n  ${durationRate('count', 'job')}\n  - ` +
-        `${durationRate('bucket', 'job', `le="${num(le)}",`)}\n) * 300 >= ${s.minBadResponses}`,
-      for: '10m',
+        `${durationRate('bucket', 'job', `le="${num(le)}",`)}\n) * ${300 * s.timeScale} >= ${s.minBadResponses}`,
+      for: scaled(s, '10m'),
       labels: { severity: 'ticket' },
       annotations: annotations(
         s,
-        'DriveGatewayLatencyHigh',
+        ALERT.latency,
+        'runtime',
         '{{ $labels.job }}: p99 latency {{ $value | humanizeDuration }} (transfers excluded)',
         `p99 of non-transfer requests (598 excluded) is over ${num(le)} s for 10 minutes.`,
         'Compare upstream and total latency on the Runtime dashboard: upstream slow means the ' +
@@ -343,7 +451,7 @@ function alertRules(s: RuleSettings): AlertingRule[] {
 
 export function buildRuleGroups(settings: RuleSettings = RULE_SETTINGS): RuleGroup[] {
   return [
-    { name: 'drive-gateway-slo.rules', rules: sloRecordingRules() },
+    { name: 'drive-gateway-slo.rules', rules: sloRecordingRules(settings) },
     { name: 'drive-gateway.alerts', rules: alertRules(settings) },
   ]
 }

@@ -18,6 +18,8 @@ export interface PrometheusOptions {
   readonly targets: readonly string[]
   /** Absolute paths of rule files. */
   readonly ruleFiles: readonly string[]
+  /** `host:port` of Alertmanagers to send alerts to. */
+  readonly alertmanagers?: readonly string[]
 }
 
 export interface Sample {
@@ -67,6 +69,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
     rule_files: options.ruleFiles,
     scrape_configs: [{ job_name: options.job, static_configs: [{ targets: options.targets }] }],
+    ...(options.alertmanagers && {
+      alerting: { alertmanagers: [{ static_configs: [{ targets: options.alertmanagers }] }] },
+    }),
   }
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config))
   const port = await freePort()
