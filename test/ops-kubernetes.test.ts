@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parse, parseAllDocuments } from 'yaml'
 import { Deployment } from 'kubernetes-models/apps/v1'
@@ -43,6 +43,52 @@ const byKind = (kind: string) => all.filter((m) => m.kind === kind)
 const deployment = byKind('Deployment')[0] as unknown as Deployment
 const pod = deployment.spec!.template.spec!
 const sidecar = pod.initContainers!.find((c) => c.name === 'drive-gateway')!
+
+/** `512Mi`, `1Gi`, `300M` → bytes. */
+function quantityBytes(q: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(q)
+  if (!m) throw new Error(`unsupported quantity ${q}`)
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9 }
+  return Number(m[1]) * (m[2] ? unit[m[2] as keyof typeof unit] : 1)
+}
+
+interface BenchRow {
+  id?: string
+  role?: string
+  label?: string
+  rssPeakMb?: number
+}
+
+/**
+ * The gateway's peak RSS in each recorded benchmark run (bench/results/*.json): load rows whose
+ * role is the gateway, and the gateway's streamed downloads. `untraced` leaves out the row that
+ * traces every request.
+ */
+function recordedPeaks(): { file: string; peak: number; untraced: number }[] {
+  const dir = ROOT + 'bench/results/'
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((file) => {
+      const run = JSON.parse(readFileSync(dir + file, 'utf8')) as {
+        scenarios?: { rows?: BenchRow[] }[]
+        downloads?: { label?: string; result?: { rss?: { peak?: number } } }[]
+      }
+      const rows = (run.scenarios ?? [])
+        .flatMap((s) => s.rows ?? [])
+        .filter((r) => r.role === 'gateway' && typeof r.rssPeakMb === 'number')
+      const downloads = (run.downloads ?? [])
+        .filter((d) => d.label?.startsWith('gateway'))
+        .map((d) => d.result?.rss?.peak ?? 0)
+      const traced = (r: BenchRow) => /tracing-on|traced|sampled/.test(`${r.id} ${r.label}`)
+      const bytes = (r: BenchRow) => r.rssPeakMb! * 1e6
+      if (rows.length === 0) throw new Error(`${file}: no gateway peak RSS found`)
+      return {
+        file,
+        peak: Math.max(...rows.map(bytes), ...downloads),
+        untraced: Math.max(...rows.filter((r) => !traced(r)).map(bytes), ...downloads),
+      }
+    })
+}
 
 function probePort(probe: IProbe | undefined): string | number | undefined {
   return probe?.httpGet?.port
@@ -111,6 +157,22 @@ describe('Kubernetes manifests', () => {
       capabilities: { drop: ['ALL'] },
     })
     expect(sidecar.resources?.limits?.memory).toBeTruthy()
+  })
+
+  // Issue: the limit was once below the measured peak. Every recorded benchmark run counts, so a
+  // new figure from `npm run bench` that outgrows the resources fails here.
+  it('Should give the sidecar a memory limit above every recorded benchmark peak RSS', () => {
+    const runs = recordedPeaks()
+    expect(runs.length).toBeGreaterThan(0)
+    const limit = quantityBytes(sidecar.resources!.limits!.memory as string)
+    const request = quantityBytes(sidecar.resources!.requests!.memory as string)
+    for (const run of runs) {
+      expect(limit, `${run.file}: peak ${run.peak / 1e6} MB`).toBeGreaterThanOrEqual(run.peak)
+      expect(request, `${run.file}: untraced peak ${run.untraced / 1e6} MB`).toBeGreaterThanOrEqual(
+        run.untraced
+      )
+    }
+    expect(request).toBeLessThanOrEqual(limit)
   })
 
   it('Should scrape the pods that carry the sidecar, on its metrics port', () => {
