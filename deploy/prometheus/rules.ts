@@ -275,7 +275,7 @@ function burnAlert(s: RuleSettings, severity: 'page' | 'ticket'): AlertingRule {
       ALERT.burn,
       'errors',
       `{{ $labels.job }} is burning its ${num(s.sloTarget * 100)}% availability budget ${pace}`,
-      `5xx responses (598 excluded) are {{ $value | humanizePercentage }} of responses over the ` +
+      `5xx responses (598 and NOT_CACHED excluded) are {{ $value | humanizePercentage }} of responses over the ` +
         `long window: the budget burns at over ${windows.join(' or ')} its sustainable rate.`,
       'Check the Errors dashboard: gateway-made UPSTREAM_* codes mean the network or the ' +
         'gateway, Drive codes (INTERNAL_SERVER_ERROR, SERVICE_MAINTENANCE) mean the Drive API.',
