@@ -13,7 +13,9 @@ export interface ToolResult {
 
 export function promtool(args: string[], cwd?: string): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    execFile('promtool', args, { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+    // No timeout of its own: a run takes seconds, but minutes on a machine shared by several
+    // suites; the calling test's timeout bounds it.
+    execFile('promtool', args, { cwd }, (err, stdout, stderr) => {
       const output = stdout + stderr
       if (err && typeof err.code !== 'number')
         reject(new Error(`promtool failed to run: ${err.message}`))
