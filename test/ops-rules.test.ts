@@ -180,7 +180,7 @@ describe('Prometheus rules', () => {
 
     it('Should fail when 598 counts against the availability SLO', async () => {
       const { code, output } = await promtoolTestWith(
-        yaml.replaceAll(',http_response_status_code!="598"}', '}')
+        yaml.replaceAll(',http_response_status_code!="598",drive_error_code', ',drive_error_code')
       )
       expect(code).not.toBe(0)
       expect(output).toContain('598 are left out of the SLO')
