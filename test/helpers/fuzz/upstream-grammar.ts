@@ -341,6 +341,9 @@ export function upstreamScript(r: Random): UpstreamScript {
   // HTTP/1.0 without a length is close-delimited and cannot keep the connection.
   if (version === 'HTTP/1.0' || verdict !== 'exact') then = then === 'keep' ? 'end' : then
 
+  // An upstream that closes after a response says so; otherwise the gateway's pool may send the
+  // next request on the connection just as it closes, a keep-alive race no proxy can win.
+  if (then !== 'keep') all.splice(r.int(0, all.length), 0, ['Connection', 'close'])
   const lines = [statusLine, ...all.map(([n, v]) => `${n}: ${v}`), ...special]
   const interim = r.weighted([
     [88, ''],
