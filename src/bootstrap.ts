@@ -1,4 +1,4 @@
-import { createCache, type Cache } from './cache/index.ts'
+import { createCache, createStore, type Cache } from './cache/index.ts'
 import type { Config } from './config/types.ts'
 import type { Logger } from './logging/logger.ts'
 import { createMetricsRegistry } from './metrics/registry.ts'
@@ -51,6 +51,7 @@ export async function startFromConfig(
   if (config.cache.enabled) {
     const { cacheStoreUp, cacheStoreErrors } = metrics.metrics
     cache = createCache(config, {
+      store: await createStore(config),
       forward,
       logger,
       health: {

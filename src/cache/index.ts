@@ -10,7 +10,6 @@ import { CacheKeys } from './key.ts'
 import { MemoryStore } from './memory-store.ts'
 import { ParentHints } from './parent-hints.ts'
 import { mountPurge } from './purge.ts'
-import { createRedisClient } from './redis-client.ts'
 import { RedisStore } from './redis-store.ts'
 import { createRouteMatcher } from '../routes/match.ts'
 import { Refresher } from './refresher.ts'
@@ -34,8 +33,8 @@ export interface CacheDeps {
   readonly forward: Forward
   readonly health: StoreHealth
   readonly logger: Logger
-  /** A store to use instead of the one the config names (tests). */
-  readonly store?: CacheStore
+  /** The store (`createStore(config)`, or one a test makes). */
+  readonly store: CacheStore
 }
 
 /** The running cache: hooks for `createApp`, and what start-up and shutdown need. */
@@ -52,9 +51,13 @@ export function usesRedis(redis: RedisConfig): boolean {
   return redis.url !== undefined || redis.mode !== 'standalone'
 }
 
-/** The store the config asks for. */
-export function createStore(config: Config): CacheStore {
+/**
+ * The store the config asks for. ioredis is loaded only when Redis is configured: a gateway
+ * with the memory store does not carry it (about 8 MB of resident memory).
+ */
+export async function createStore(config: Config): Promise<CacheStore> {
   if (!usesRedis(config.redis)) return new MemoryStore({ maxBytes: config.cache.memoryMaxBytes })
+  const { createRedisClient } = await import('./redis-client.ts')
   return new RedisStore(
     createRedisClient(config.redis, { commandTimeoutMs: config.cache.storeTimeoutMs })
   )
@@ -72,7 +75,7 @@ export function createStore(config: Config): CacheStore {
  */
 export function createCache(config: Config, deps: CacheDeps): Cache {
   const { health, logger } = deps
-  const store = deps.store ?? createStore(config)
+  const { store } = deps
   const breaker = new CircuitBreaker({
     failures: config.cache.breakerFailures,
     cooldownMs: config.cache.breakerCooldownMs,
