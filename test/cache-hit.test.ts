@@ -1,9 +1,13 @@
 import { Redis } from 'ioredis'
+
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+
 import type { TestGateway } from './helpers/gateway.ts'
 import { createClient, type Client } from './helpers/cache/client.ts'
-import { sample, startCachingGateway, uniquePrefix } from './helpers/cache/gateway.ts'
+
+import { startCachingGateway, uniquePrefix } from './helpers/cache/gateway.ts'
 import { startOrigin, type Origin } from './helpers/cache/origin.ts'
+import { sample } from './helpers/metrics-text.ts'
 
 const CALLER = { authorization: 'Bearer hit-token-1', consumerKey: 'hit-consumer-1' }
 // Headers a client acts on; Date and Age are excluded (Age is added on hits).

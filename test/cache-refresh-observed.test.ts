@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { rawRequest, sampleValue, startOrigin, type Origin } from './helpers/origin.ts'
+
+import { rawRequest, startOrigin, type Origin } from './helpers/origin.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // Background refreshes go through the gateway's one upstream client, so they are timed in
 // http_client_request_duration_seconds like any other upstream call.

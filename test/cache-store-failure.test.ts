@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import type { TestGateway } from './helpers/gateway.ts'
 import { startRedisServer, type RedisServer } from './helpers/redis-server.ts'
+
 import { createClient, type Answer, type Client } from './helpers/cache/client.ts'
-import { sample, startCachingGateway } from './helpers/cache/gateway.ts'
+
+import { startCachingGateway } from './helpers/cache/gateway.ts'
 import { startOrigin, type Origin } from './helpers/cache/origin.ts'
+import { sample } from './helpers/metrics-text.ts'
 
 const CALLER = { authorization: 'Bearer outage' }
 const STORE_TIMEOUT_MS = 100

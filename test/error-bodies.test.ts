@@ -1,7 +1,11 @@
 import { gzipSync } from 'node:zlib'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { rawRequest, sampleValue, seriesCount, startOrigin, type Origin } from './helpers/origin.ts'
+
+import { rawRequest, startOrigin, type Origin } from './helpers/origin.ts'
+import { sampleValue, seriesCount } from './helpers/metrics-text.ts'
 
 const HUGE = 10 * 1024 * 1024
 let counter = 0

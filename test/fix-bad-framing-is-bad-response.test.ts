@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { sampleValue } from './helpers/origin.ts'
+
 import { startRawUpstream, wireRequest, type RawUpstream } from './helpers/raw-upstream.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // Responses whose framing can't be trusted used to be labelled UPSTREAM_UNREACHABLE, which
 // points operators at the network. They are bad responses: 502 UPSTREAM_BAD_RESPONSE.

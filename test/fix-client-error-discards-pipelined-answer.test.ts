@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
+
 import { openRaw, parseResponses } from './helpers/fuzz/raw-http.ts'
-import { sampleValue, startOrigin, type Origin } from './helpers/origin.ts'
+
+import { startOrigin, type Origin } from './helpers/origin.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // Defect (found by test/fuzz-client.test.ts): a malformed request pipelined behind a good one
 // made the listener destroy the connection at once, discarding the good request's answer, and a

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { sampleValue } from './helpers/origin.ts'
+
 import { startRawUpstream, wireRequest, type RawUpstream } from './helpers/raw-upstream.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // A reason phrase with obs-text (RFC 9112 §4: bytes 0x80–0xFF are allowed) used to reach
 // writeHead decoded as UTF-8 (U+FFFD), which throws outside any guard and killed the process.

@@ -1,8 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+
 import { afterAll, beforeAll, expect, it } from 'vitest'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
+
 import { openRaw, parseResponses } from './helpers/fuzz/raw-http.ts'
-import { sampleValue, startOrigin, type Origin } from './helpers/origin.ts'
+
+import { startOrigin, type Origin } from './helpers/origin.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // Defect: on one connection, GET, GET, then CONNECT pipelined: Node hands the socket over at the
 // CONNECT and, with no `connect` listener, destroys it. The queued GET was never finished, so

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { sampleValue } from './helpers/origin.ts'
-import {
-  responseCounts,
-  startRawUpstream,
-  wireRequest,
-  type RawUpstream,
-} from './helpers/raw-upstream.ts'
+
+import { startRawUpstream, wireRequest, type RawUpstream } from './helpers/raw-upstream.ts'
+import { responseCounts, sampleValue } from './helpers/metrics-text.ts'
 
 // A final status outside 200–599 used to destroy the upstream body with no error listener: an
 // unhandled 'error' event that killed the process. It is a bad response (502), and the

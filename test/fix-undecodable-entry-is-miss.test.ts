@@ -1,9 +1,13 @@
 import { Redis } from 'ioredis'
+
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+
 import { startCachingGateway, uniquePrefix } from './helpers/cache/gateway.ts'
+
 import type { TestGateway } from './helpers/gateway.ts'
-import { rawRequest, sampleValue, startOrigin, type Origin } from './helpers/origin.ts'
+import { rawRequest, startOrigin, type Origin } from './helpers/origin.ts'
 import { ENTRY_FORMAT_VERSION } from '../src/cache/entry.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // A store value that is not a well-formed entry of this format (foreign, truncated, an older
 // version, missing or mistyped fields) used to surface as a 500 or a stuck UNAVAILABLE. It is a

@@ -1,10 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { spawnGateway, type GatewayProcess } from './helpers/gateway.ts'
+
 import { clientScript, type ClientScript } from './helpers/fuzz/client-grammar.ts'
+
 import { headerValue, openRaw, parseResponses } from './helpers/fuzz/raw-http.ts'
+
 import { Random } from './helpers/fuzz/random.ts'
-import { sampleValue, startOrigin, type Origin } from './helpers/origin.ts'
+
+import { startOrigin, type Origin } from './helpers/origin.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // A hostile client in front of the gateway: seeded pipelines of odd but valid requests, CONNECT,
 // Upgrade, Expect, malformed requests, and clients that leave at random points

@@ -1,12 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+
 import { afterAll, beforeAll, expect, it } from 'vitest'
+
 import { spawnGateway, type GatewayProcess } from './helpers/gateway.ts'
+
 import { checkUpstreamExchange } from './helpers/fuzz/check.ts'
+
 import { startHostileUpstream, type HostileUpstream } from './helpers/fuzz/hostile-upstream.ts'
+
 import { openRaw, parseResponses, type RawConnection } from './helpers/fuzz/raw-http.ts'
+
 import { Random } from './helpers/fuzz/random.ts'
+
 import { upstreamScript, type UpstreamScript } from './helpers/fuzz/upstream-grammar.ts'
-import { sampleValue } from './helpers/origin.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // A hostile upstream behind the gateway: seeded random status lines, reason bytes, header fields,
 // framings, encodings, drips and resets (test/helpers/fuzz/upstream-grammar.ts). The gateway runs

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pkg from '../package.json' with { type: 'json' }
 import { spawnGateway, type GatewayProcess } from './helpers/gateway.ts'
-import { parseExposition, type Family } from './helpers/tracing/exposition.ts'
+import { parseExposition, type Family } from './helpers/metrics-text.ts'
 import type { OtlpMetric, OtlpPoint } from './helpers/tracing/otlp-decode.ts'
 import {
   startOtlpReceiver,

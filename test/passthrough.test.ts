@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { DRIVE_ERROR_CODES, DRIVE_STATUSES } from '../src/labels/drive-codes.ts'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import {
-  endToEndHeaders,
-  rawRequest,
-  sampleValue,
-  startOrigin,
-  type Origin,
-} from './helpers/origin.ts'
+
+import { endToEndHeaders, rawRequest, startOrigin, type Origin } from './helpers/origin.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 // The upstream answers whatever status, reason, code and headers the test asks for in the query,
 // so each case below checks one row of the Drive API's own table end to end.

@@ -1,9 +1,15 @@
 import { request } from 'node:http'
+
 import { setTimeout as sleep } from 'node:timers/promises'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startSimulator, type Simulator } from '../src/simulator/index.ts'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { rawRequest, sampleValue, startOrigin } from './helpers/origin.ts'
+
+import { rawRequest, startOrigin } from './helpers/origin.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 let sim: Simulator
 let gw: TestGateway

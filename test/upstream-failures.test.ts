@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startSimulator, type Simulator } from '../src/simulator/index.ts'
+
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { rawRequest, sampleValue } from './helpers/origin.ts'
+
+import { rawRequest } from './helpers/origin.ts'
 import { freePort } from './helpers/redis-server.ts'
+import { sampleValue } from './helpers/metrics-text.ts'
 
 let sim: Simulator
 let gw: TestGateway

@@ -108,23 +108,3 @@ export function endToEndHeaders(rawHeaders: string[], drop: string[] = []): stri
   }
   return pairs
 }
-
-/** Sums the samples of `name` whose labels include `labels` (0 when there are none). */
-export function sampleValue(
-  exposition: string,
-  name: string,
-  labels: Record<string, string> = {}
-): number {
-  let sum = 0
-  for (const line of exposition.split('\n')) {
-    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue
-    const all = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))
-    if (all) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return sum
-}
-
-/** The number of series of `name` in an exposition. */
-export function seriesCount(exposition: string, name: string): number {
-  return exposition.split('\n').filter((line) => line.startsWith(name + '{')).length
-}

@@ -92,17 +92,3 @@ export function wireRequest(url: string, path: string, extraHead = ''): Promise<
     })
   })
 }
-
-/** `drive_gateway_responses_total` and the in-flight gauge, read from a scrape. */
-export function responseCounts(exposition: string) {
-  let responses = 0
-  let active = NaN
-  for (const line of exposition.split('\n')) {
-    if (line.startsWith('drive_gateway_responses_total{')) {
-      responses += Number(line.slice(line.lastIndexOf(' ') + 1))
-    } else if (line.startsWith('http_server_active_requests ')) {
-      active = Number(line.slice(line.lastIndexOf(' ') + 1))
-    }
-  }
-  return { responses, active }
-}

@@ -1,14 +1,24 @@
 import { readFileSync } from 'node:fs'
+
 import { request } from 'node:http'
+
 import { setTimeout as sleep } from 'node:timers/promises'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
-import { rawRequest, sampleValue } from '../helpers/origin.ts'
+
+import { rawRequest } from '../helpers/origin.ts'
 import { startRawUpstream, wireRequest, type RawUpstream } from '../helpers/raw-upstream.ts'
+
 import { ensureBaseImage } from './base-image.ts'
+
 import { buildImage, type BuiltImage } from './build.ts'
+
 import { runContainer, type RunningContainer } from './container.ts'
+
 import { podman, podmanOk } from './podman.ts'
+import { sampleValue } from '../helpers/metrics-text.ts'
 
 /**
  * deploy/Dockerfile built and run in a real container engine (podman), against the simulator

@@ -39,13 +39,3 @@ export function startMemoryGateway(
     ...env,
   })
 }
-
-/** The value of an unlabelled or labelled sample in a text exposition, or undefined. */
-export function sample(text: string, name: string, labels = ''): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue
-    const [series, value] = line.split(' ')
-    if (series === name + labels) return Number(value)
-  }
-  return undefined
-}

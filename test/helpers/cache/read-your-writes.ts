@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+
 import { expect } from 'vitest'
+
 import type { TestGateway } from '../gateway.ts'
 import { startRedisServer, type RedisServer } from '../redis-server.ts'
+
 import { createClient, type Client } from './client.ts'
-import { sample, startCachingGateway } from './gateway.ts'
+
+import { startCachingGateway } from './gateway.ts'
 import { startOrigin, type Origin } from './origin.ts'
+import { sample } from '../metrics-text.ts'
 
 export const CALLER = { authorization: 'Bearer reader-writer' }
 
