@@ -9,7 +9,7 @@ import { BumpLedger, type LedgerSnapshot } from './ledger.ts'
  * How long a generation token lives after its last bump: longer than any entry (MAX_ENTRY_MS),
  * so when it expires every entry that could have matched the token before it is gone too.
  */
-export const GENERATION_TTL_MS = MAX_ENTRY_MS + 60_000
+const GENERATION_TTL_MS = MAX_ENTRY_MS + 60_000
 
 // How often lookups may start a replay while bumps are pending.
 const KICK_EVERY_MS = 50

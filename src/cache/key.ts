@@ -13,7 +13,7 @@ import { ENTRY_FORMAT_VERSION } from './entry.ts'
 export const NEGOTIATION_HEADERS = ['accept', 'accept-language', 'accept-encoding'] as const
 
 /** Fields a `Vary` may name that the key already covers (the credentials among them). */
-export const KEYED_HEADERS: ReadonlySet<string> = new Set([
+const KEYED_HEADERS: ReadonlySet<string> = new Set([
   ...NEGOTIATION_HEADERS,
   'authorization',
   'consumerkey',

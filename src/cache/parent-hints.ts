@@ -14,7 +14,7 @@ import { isUserScoped, type CacheKeys } from './key.ts'
 export const PARENT_FIELDS = ['toParentKey', 'toParentFileId', 'parentFileId'] as const
 
 /** How many child → folder pairs are remembered; past it the least recently used goes. */
-export const PARENT_HINTS_SIZE = 20_000
+const PARENT_HINTS_SIZE = 20_000
 
 // Listing bodies larger than this are not parsed for hints (a page holds at most 200 items).
 const LISTING_CAP = 1024 * 1024

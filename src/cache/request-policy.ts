@@ -55,7 +55,7 @@ export type RequestPlan =
 const ORIGIN_PRECONDITIONS = ['if-match', 'if-unmodified-since', 'if-range']
 
 /** True when the request carries credentials: only those are cached, each under its caller. */
-export function hasCredentials(rawHeaders: readonly string[]): boolean {
+function hasCredentials(rawHeaders: readonly string[]): boolean {
   return headerValues(rawHeaders, 'authorization').some((value) => value.trim() !== '')
 }
 

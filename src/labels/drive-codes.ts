@@ -169,7 +169,7 @@ export const STATUS_ONLY_CODES: Readonly<Record<number, string>> = {
 }
 
 /** The API 1.0 API Gateway's authentication and routing errors (`errorCode` shape). */
-export const API_GATEWAY_ERROR_CODES: readonly string[] = [
+const API_GATEWAY_ERROR_CODES: readonly string[] = [
   '001',
   '002',
   '024',

@@ -23,7 +23,7 @@ export function takeUpgrade(req: IncomingMessage): boolean {
 }
 
 /** The request's head again, without `Upgrade` and without `upgrade` in `Connection`. */
-export function headWithoutUpgrade(req: IncomingMessage): Buffer {
+function headWithoutUpgrade(req: IncomingMessage): Buffer {
   let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) {

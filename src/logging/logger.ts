@@ -38,6 +38,3 @@ export function createLogger(
     enabled: (lvl) => LEVELS[lvl] >= min,
   }
 }
-
-/** A logger that drops everything, for tests and benchmarks that do not read logs. */
-export const silentLogger: Logger = createLogger('error', () => {})

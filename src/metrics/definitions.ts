@@ -6,7 +6,7 @@ export const DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60,
 ]
 
-export const RESPONSE_LABELS = [
+const RESPONSE_LABELS = [
   'http_request_method',
   'http_route',
   'http_response_status_code',
@@ -14,14 +14,14 @@ export const RESPONSE_LABELS = [
   'drive_cache_status',
 ] as const
 
-export const SERVER_DURATION_LABELS = [
+const SERVER_DURATION_LABELS = [
   'http_request_method',
   'http_route',
   'http_response_status_code',
   'drive_cache_status',
 ] as const
 
-export const CLIENT_DURATION_LABELS = [
+const CLIENT_DURATION_LABELS = [
   'http_request_method',
   'http_route',
   'http_response_status_code',

@@ -116,7 +116,7 @@ function renderFamily(family: Family): string[] {
 }
 
 /** The registry's metrics as OpenMetrics 1.0.0 text, exemplars included, ending in `# EOF`. */
-export async function renderOpenMetrics(registry: Registry): Promise<string> {
+async function renderOpenMetrics(registry: Registry): Promise<string> {
   const families = await Promise.all(
     registry
       .getMetricsAsArray()

@@ -8,7 +8,7 @@ import { findHeader, stripHopByHop } from '../http/headers.ts'
 import { responseDefect } from '../http/response-defect.ts'
 
 /** Bodies up to this size, with a known length, are read whole: about half the CPU of piping. */
-export const SMALL_BODY_BYTES = 64 * 1024
+const SMALL_BODY_BYTES = 64 * 1024
 
 export interface UpstreamRequest {
   readonly origin: string

@@ -161,11 +161,11 @@ export function file20(fileId: string, parentFileId: string | null): Record<stri
 }
 
 /** 2.0 cursors are opaque to clients; here they carry the next offset. */
-export function encodeCursor(offset: number): string {
+function encodeCursor(offset: number): string {
   return Buffer.from(`o:${offset}`).toString('base64url')
 }
 
-export function decodeCursor(cursor: string | null): number {
+function decodeCursor(cursor: string | null): number {
   if (!cursor) return 0
   const match = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
   return match ? Number(match[1]) : 0

@@ -102,7 +102,7 @@ function checkedHeader(name: string, value: unknown): [string, string] {
 }
 
 /** `x-sim-headers`: `{"name": "v" | ["v1","v2"]}` or `[["name","v"], …]`. */
-export function parseExtraHeaders(text: string): [string, string][] {
+function parseExtraHeaders(text: string): [string, string][] {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

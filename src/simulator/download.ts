@@ -54,7 +54,7 @@ export interface ByteRange {
  * Returns undefined to serve the whole body (no header, several ranges, or syntax the server may
  * ignore), `'unsatisfiable'` for a 416.
  */
-export function parseRange(
+function parseRange(
   header: string | undefined,
   size: number
 ): ByteRange | 'unsatisfiable' | undefined {
