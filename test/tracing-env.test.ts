@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/config/errors.ts'
-import { tracingEnabled } from '../src/tracing/env.ts'
+import { tracingEnabled } from '../src/telemetry/traces-env.ts'
 import { parseTraceparent, removeHeader } from '../src/tracing/trace-context.ts'
 
 // docs/architecture.md, "Tracing": spans only with an exporter configured; OTEL_SDK_DISABLED

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/errors.ts'
-import { tracingEnabled } from '../tracing/env.ts'
+import { tracingEnabled } from './traces-env.ts'
 
 type Env = Readonly<Record<string, string | undefined>>
 
