@@ -58,7 +58,7 @@ export const PORTS = { proxy: 8080, metrics: 9464 } as const
  * and exported. `test/ops-kubernetes.test.ts` fails when a recorded run exceeds what the
  * resources below allow, so a new benchmark figure cannot leave the limit behind.
  */
-export const MEASURED_PEAK_RSS_MB = { untraced: 286, traced: 384 } as const
+export const MEASURED_PEAK_RSS_MB = { untraced: 382, traced: 384 } as const
 
 const MiB = 1024 * 1024
 /** Bytes as a Kubernetes quantity in Mi, rounded up to a multiple of `step` Mi. */
