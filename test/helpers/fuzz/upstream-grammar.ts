@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import type { Random } from './random.ts'
+import { HOP_BY_HOP_HEADERS } from '../../../src/http/headers.ts'
 
 /**
  * What the client must see for one hostile upstream response:
@@ -38,19 +39,6 @@ export interface UpstreamScript {
   /** A short description for failure messages. */
   readonly label: string
 }
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-])
 
 const COMMON = [200, 201, 202, 203, 206, 301, 302, 400, 401, 403, 404, 409, 429, 500, 502, 503, 598]
 const TOKEN = [..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"]
@@ -402,7 +390,7 @@ export function upstreamScript(r: Random): UpstreamScript {
     status,
     reason: noSpace ? '' : reason,
     fields: all
-      .filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase()) && n.toLowerCase() !== 'x-drop-me')
+      .filter(([n]) => !HOP_BY_HOP_HEADERS.has(n.toLowerCase()) && n.toLowerCase() !== 'x-drop-me')
       .map(([n, v]) => [n, trimOws(v)] as const),
   }
   const kind = {
