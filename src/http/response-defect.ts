@@ -1,3 +1,5 @@
+import { listMembers } from './headers.ts'
+
 // Bytes HTTP forbids in a reason phrase: CTLs other than HTAB, and DEL (RFC 9112 §4:
 // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )). obs-text (0x80–0xFF) is allowed and
 // passes through as sent. (Control characters are what this pattern is about.)
@@ -37,11 +39,7 @@ function transferCodings(rawHeaders: readonly string[]): string[] | undefined {
     const name = rawHeaders[i]!
     if (name.length !== 17 || name.toLowerCase() !== 'transfer-encoding') continue
     codings ??= []
-    for (const coding of rawHeaders[i + 1]!.split(',')) {
-      // Empty list elements carry nothing (RFC 9110 §5.6.1).
-      const name = coding.trim().toLowerCase()
-      if (name) codings.push(name)
-    }
+    for (const coding of listMembers(rawHeaders[i + 1])) codings.push(coding.toLowerCase())
   }
   return codings
 }
