@@ -182,9 +182,10 @@ describe('a pushing gateway, compared with a scrape', () => {
       if (!isGateways(family.name)) {
         // Process metrics move on their own between a scrape and a push: their label names
         // must match, their values and some label values (handle types, GC kinds) need not.
+        // A family with no series at the scrape (no GC had run yet) may gain them by the push.
         const names = (m: Map<string, unknown>) =>
           new Set([...m.keys()].map((k) => namesKey(Object.fromEntries(JSON.parse(k)))))
-        expect(names(got), family.name).toEqual(names(want))
+        if (want.size > 0) expect(names(got), family.name).toEqual(names(want))
         continue
       }
       const extra = [...got.keys()].filter((k) => !want.has(k))
