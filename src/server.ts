@@ -1,15 +1,14 @@
-import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 
-type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch']
 import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
 import type { Config } from './config/types.ts'
 import type { Forward } from './proxy/index.ts'
 import { Readiness } from './lifecycle/readiness.ts'
 import { ConnectionBook } from './listener/connections.ts'
 import { drainListener } from './listener/drain.ts'
+import { proxyRequestListener } from './listener/proxy-listener.ts'
 import { answerAndClose, refuseConnect } from './listener/refuse.ts'
 import { serveWithoutUpgrade, takeUpgrade } from './listener/upgrade.ts'
 import type { Logger } from './logging/logger.ts'
@@ -54,23 +53,7 @@ const REFUSALS = {
   bad_request: refusal('400 Bad Request'),
 }
 
-function listen(
-  app: { fetch: FetchCallback },
-  host: string,
-  port: number,
-  tune?: (server: Server) => void,
-  serverOptions: ServerOptions = {}
-) {
-  // Hono answers HEAD by running the GET route and wrapping its response in a new one, which
-  // loses node-server's "already sent" marker. Node's own response says whether the exchange
-  // stage wrote (or gave up on) it: then nothing more is written.
-  const fetch: FetchCallback = async (request, env) => {
-    const response = (await app.fetch(request, env)) as Response
-    const { outgoing } = env as { outgoing: ServerResponse }
-    return outgoing.headersSent || outgoing.destroyed ? RESPONSE_ALREADY_SENT : response
-  }
-  const server = createAdaptorServer({ fetch, autoCleanupIncoming: false, serverOptions }) as Server
-  tune?.(server)
+function listen(server: Server, host: string, port: number) {
   return new Promise<Server>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
@@ -105,59 +88,57 @@ export async function startGateway(
   const connections = new ConnectionBook()
   const answered = new WeakSet<Socket>()
   const refused = (reason: string) => () => metrics.metrics.rejectedRequests.inc({ reason })
-  const proxyServer = await listen(
-    proxy,
-    config.host,
-    config.port,
-    (server) => {
-      // Uploads of many GiB stream for a long time: no whole-request deadline, but headers must
-      // arrive promptly, and idle keep-alive connections outlive typical client pools.
-      server.requestTimeout = 0
-      server.headersTimeout = 60_000
-      server.keepAliveTimeout = 65_000
-      server.on('connection', (socket: Socket) => connections.connection(socket))
-      // First, so the book knows a response before anything can finish it.
-      server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
-        connections.request(req, res)
-      )
-      server.on('connect', refuseConnect(connections, refused('connect')))
-      server.on('upgrade', serveWithoutUpgrade(server, connections, refused('upgrade')))
-      // `Expect: 100-continue` (RFC 9110 §10.1.1): Node would write the 100 at once, but for a
-      // request pipelined behind another the interim response is queued, and the final head
-      // then overtakes it, so the client reads "HTTP/1.1 100 Continue" as body bytes. Write the
-      // 100 when the response's turn on the connection comes, unless its head is ready by then
-      // (the client has sent the body meanwhile; the final response answers it).
-      server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-        if (res.socket) res.writeContinue()
-        else res.once('socket', () => res.headersSent || res.writeContinue())
-        server.emit('request', req, res)
-      })
-      // Any other expectation is one the gateway cannot meet: refused like a malformed request.
-      server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
-        refused('bad_request')()
-        res.writeHead(417, { 'content-length': '0' })
-        res.end()
-      })
-      server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-        const reason = rejectReason(error.code)
-        // A reset or a broken pipe is a client gone, not a request refused; and once a request
-        // is refused, the parser reports each later chunk again: count and answer once.
-        if (reason === undefined || answered.has(socket)) {
-          if (reason === undefined) socket.destroy()
-          return
-        }
-        answered.add(socket)
-        metrics.metrics.rejectedRequests.inc({ reason })
-        // A body that breaks its own framing leaves its request unfinishable: close at once,
-        // and its exchange ends as abandoned. Otherwise answer after the responses owed to the
-        // requests pipelined before the bad one, as with CONNECT.
-        if (connections.reading(socket)) socket.destroy()
-        else answerAndClose(connections, socket, REFUSALS[reason])
-      })
-    },
-    { shouldUpgradeCallback: takeUpgrade }
+  const server = createServer({ shouldUpgradeCallback: takeUpgrade }, proxyRequestListener(proxy))
+  // Uploads of many GiB stream for a long time: no whole-request deadline, but headers must
+  // arrive promptly, and idle keep-alive connections outlive typical client pools.
+  server.requestTimeout = 0
+  server.headersTimeout = 60_000
+  server.keepAliveTimeout = 65_000
+  server.on('connection', (socket: Socket) => connections.connection(socket))
+  // First, so the book knows a response before anything can finish it.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
+    connections.request(req, res)
   )
-  const adminServer = await listen(admin, config.adminHost, config.adminPort)
+  server.on('connect', refuseConnect(connections, refused('connect')))
+  server.on('upgrade', serveWithoutUpgrade(server, connections, refused('upgrade')))
+  // `Expect: 100-continue` (RFC 9110 §10.1.1): Node would write the 100 at once, but for a
+  // request pipelined behind another the interim response is queued, and the final head
+  // then overtakes it, so the client reads "HTTP/1.1 100 Continue" as body bytes. Write the
+  // 100 when the response's turn on the connection comes, unless its head is ready by then
+  // (the client has sent the body meanwhile; the final response answers it).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (res.socket) res.writeContinue()
+    else res.once('socket', () => res.headersSent || res.writeContinue())
+    server.emit('request', req, res)
+  })
+  // Any other expectation is one the gateway cannot meet: refused like a malformed request.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    refused('bad_request')()
+    res.writeHead(417, { 'content-length': '0' })
+    res.end()
+  })
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const reason = rejectReason(error.code)
+    // A reset or a broken pipe is a client gone, not a request refused; and once a request
+    // is refused, the parser reports each later chunk again: count and answer once.
+    if (reason === undefined || answered.has(socket)) {
+      if (reason === undefined) socket.destroy()
+      return
+    }
+    answered.add(socket)
+    metrics.metrics.rejectedRequests.inc({ reason })
+    // A body that breaks its own framing leaves its request unfinishable: close at once,
+    // and its exchange ends as abandoned. Otherwise answer after the responses owed to the
+    // requests pipelined before the bad one, as with CONNECT.
+    if (connections.reading(socket)) socket.destroy()
+    else answerAndClose(connections, socket, REFUSALS[reason])
+  })
+  const proxyServer = await listen(server, config.host, config.port)
+  const adminServer = await listen(
+    createAdaptorServer({ fetch: admin.fetch, autoCleanupIncoming: false }) as Server,
+    config.adminHost,
+    config.adminPort
+  )
   readiness.markReady()
   logger.notice('listening', { proxy: urlOf(proxyServer), admin: urlOf(adminServer) })
 

@@ -71,7 +71,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
   const revalidate = pathRevalidation({ forward: options.forward, store, policy, now })
 
   async function passThrough(c: Ctx, next: Next): Promise<void> {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     exchange.cacheStatus = 'bypass'
     await next()
     if (!SAFE_METHODS.has(exchange.method)) await invalidateTarget(exchange)
@@ -92,7 +92,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
   }
 
   async function mutate(c: Ctx, next: Next): Promise<void> {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     exchange.cacheStatus = 'bypass'
     const targets = writeTargets(keys, hints, exchange, c.env.incoming)
     // Bumped as the write is forwarded (not awaited: a store call must not delay it) and again
@@ -154,7 +154,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
       if (!flight) return { joined: false, flight: lead?.() }
       const shared = await flight.join()
       if (!shared) continue
-      const exchange = c.var.exchange
+      const exchange = c.get('exchange')
       exchange.cacheStatus = status
       exchange.reply = replyFromShared(shared, request.head)
       return { joined: true }
@@ -168,7 +168,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
   }
 
   async function lookup(c: Ctx, next: Next, request: LookupRequest): Promise<void> {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     const rawHeaders = c.env.incoming.rawHeaders
     const lookupKeys = keys.lookup(exchange.route!, exchange.path, exchange.target, rawHeaders)
     const shareable = !request.conditional
@@ -293,7 +293,7 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
   }
 
   return async function cache(c, next) {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     if (exchange.invalidTarget) return passThrough(c, next)
     const plan = planRequest(exchange.method, exchange.route, c.env.incoming.rawHeaders)
     if (plan.kind === 'lookup') return lookup(c, next, plan.request)

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import { isSafeTarget, splitTarget } from '../http/path.ts'
 import type { ExchangeOutcome, Reply } from './types.ts'
 import type { RouteMatch } from '../routes/types.ts'
@@ -27,6 +28,8 @@ export class Exchange {
   readonly startedAt = performance.now()
   /** Set by the cache when one upstream call serves several clients: no one client cancels it. */
   sharedUpstream = false
+  /** The request's headers as Node parsed them (a reference, not a copy). */
+  readonly requestHeaders: IncomingHttpHeaders
   /** The failure behind a gateway-made reply, for logs and spans. */
   gatewayError: Error | undefined = undefined
   requestId = ''
@@ -40,8 +43,14 @@ export class Exchange {
   readonly #done: DoneListener[] = []
 
   /** @param errorCodes the gateway's one labeler, so every observer sees the same label */
-  constructor(method: string, target: string, errorCodes: ErrorCodeLabeler) {
+  constructor(
+    method: string,
+    target: string,
+    errorCodes: ErrorCodeLabeler,
+    requestHeaders: IncomingHttpHeaders = {}
+  ) {
     this.#errorCodes = errorCodes
+    this.requestHeaders = requestHeaders
     this.method = method
     this.target = target
     this.invalidTarget = !isSafeTarget(target)

@@ -21,18 +21,32 @@ export type GatewayEnv = {
 export function exchangeStage({
   matchRoute,
   errorCodes,
+  onStageError,
 }: {
   matchRoute: RouteMatcher
   /** The gateway's one error-code labeler. */
   errorCodes: ErrorCodeLabeler
+  /** Told of a failure in an inner stage (for the JSON log); the reply is `INTERNAL_ERROR`. */
+  onStageError: (error: unknown, exchange: Exchange) => void
 }): MiddlewareHandler<GatewayEnv> {
   return async function exchange(c, next) {
     const { incoming, outgoing } = c.env
-    // node-server dispatches HEAD as GET; the proxy must forward the method it received.
-    const current = new Exchange(incoming.method ?? 'GET', incoming.url ?? '/', errorCodes)
+    // The method and target as Node received them (Hono is handed a stand-in request).
+    const current = new Exchange(
+      incoming.method ?? 'GET',
+      incoming.url ?? '/',
+      errorCodes,
+      incoming.headers
+    )
     if (!current.invalidTarget) current.route = matchRoute(current.method, current.path)
     c.set('exchange', current)
-    await next()
+    try {
+      await next()
+    } catch (error) {
+      // A stage's bug: the reply it left, if any, else INTERNAL_ERROR; the failure is logged.
+      current.gatewayError ??= error instanceof Error ? error : new Error(String(error))
+      onStageError(error, current)
+    }
     sendReply(outgoing, current.reply ?? gatewayReply('INTERNAL_ERROR'), current)
     return RESPONSE_ALREADY_SENT
   }

@@ -19,19 +19,18 @@ function transportCause(error: Error | undefined): string | undefined {
   return cause instanceof Error ? cause.message : String(cause)
 }
 
-/** One access-log line per request, written when its response has ended. */
+/**
+ * One access-log line per request, written when its response has ended. None at LOG_LEVEL=warn
+ * or above: then there is no stage at all, since even an empty one costs every request.
+ */
 export function accessLogStage({
   logger,
   logPaths,
   traceIdsOf,
-}: AccessLogOptions): MiddlewareHandler<GatewayEnv> {
-  // At LOG_LEVEL=warn or above no access line is written: do not pay for building one.
-  if (!logger.enabled('info'))
-    return async function accessLog(_c, next) {
-      await next()
-    }
+}: AccessLogOptions): MiddlewareHandler<GatewayEnv> | undefined {
+  if (!logger.enabled('info')) return undefined
   return async function accessLog(c, next) {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     exchange.onDone((outcome) => {
       logger.info('request', {
         request_id: exchange.requestId,

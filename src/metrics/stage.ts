@@ -21,7 +21,7 @@ export function metricsStage({
   exemplarOf,
 }: MetricsStageOptions): MiddlewareHandler<GatewayEnv> {
   return async function recordMetrics(c, next) {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     metrics.activeRequests.inc()
     exchange.onDone((outcome, labels) => {
       metrics.activeRequests.dec()

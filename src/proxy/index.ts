@@ -41,7 +41,7 @@ export function upstreamStage(
   const { forward } = options
 
   return async function upstream(c) {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     const { incoming, outgoing } = c.env
     if (exchange.invalidTarget) {
       exchange.reply = gatewayReply('INVALID_PATH')

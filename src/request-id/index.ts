@@ -18,8 +18,7 @@ export function chooseRequestId(incoming: string | string[] | undefined): string
  */
 export function requestIdStage(): MiddlewareHandler<GatewayEnv> {
   return async function requestId(c, next) {
-    const exchange = c.var.exchange
-    exchange.requestId = chooseRequestId(c.env.incoming.headers['x-request-id'])
+    c.get('exchange').requestId = chooseRequestId(c.env.incoming.headers['x-request-id'])
     await next()
   }
 }

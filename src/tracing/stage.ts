@@ -67,7 +67,7 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
   const traces = new WeakMap<Exchange, RequestTrace>()
 
   const stage: MiddlewareHandler<GatewayEnv> = async function traceRequest(c, next) {
-    const exchange = c.var.exchange
+    const exchange = c.get('exchange')
     const incoming = c.env.incoming
     const headers = incoming.headers
     const parent = propagator.extract(ROOT_CONTEXT, headers, incomingHeaderGetter)
@@ -143,17 +143,11 @@ const ignoreResult = () => {}
  * access log still carries its trace id.
  */
 export function passthroughTracing(): TracingHooks {
-  const incoming = new WeakMap<Exchange, string>()
   return {
-    stage: async function keepCallerTrace(c, next) {
-      const traceparent = c.env.incoming.headers.traceparent
-      // Parsed only when the log line is written; most requests carry none.
-      if (typeof traceparent === 'string') incoming.set(c.var.exchange, traceparent)
-      await next()
-    },
     upstreamObserver: { start: () => ignoreResult },
     traceIdsOf(exchange) {
-      const parsed = parseTraceparent(incoming.get(exchange))
+      // Parsed only when a log line is written; most requests carry none.
+      const parsed = parseTraceparent(exchange.requestHeaders.traceparent)
       return parsed && { trace_id: parsed.traceId }
     },
   }
