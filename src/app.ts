@@ -18,7 +18,8 @@ import { createRouteMatcher } from './routes/match.ts'
 export interface TracingHooks {
   /** None when tracing makes no spans: a stage that does nothing still costs every request. */
   readonly stage?: MiddlewareHandler<GatewayEnv>
-  readonly upstreamObserver: UpstreamObserver
+  /** None when tracing makes no spans. */
+  readonly upstreamObserver?: UpstreamObserver
   readonly traceIdsOf: (exchange: Exchange) => { trace_id?: string; span_id?: string } | undefined
   readonly exemplarOf?: (exchange: Exchange) => Record<string, string> | undefined
 }

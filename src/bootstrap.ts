@@ -45,7 +45,9 @@ export async function startFromConfig(
     headersTimeoutMs: config.upstreamTimeoutMs,
     bodyTimeoutMs: config.upstreamBodyTimeoutMs,
     retries: config.upstreamRetries,
-    observers: [upstreamMetricsObserver(metrics.metrics), tracingHooks.upstreamObserver],
+    observers: [upstreamMetricsObserver(metrics.metrics), tracingHooks.upstreamObserver].filter(
+      (observer) => observer !== undefined
+    ),
   })
   let cache: Cache | undefined
   if (config.cache.enabled) {

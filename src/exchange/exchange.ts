@@ -9,7 +9,12 @@ import {
   type ResponseLabels,
 } from '../labels/index.ts'
 
-type DoneListener = (outcome: ExchangeOutcome, labels: ResponseLabels, exchange: Exchange) => void
+/** Told once, when the exchange finishes; handed the exchange, so one listener serves all. */
+export type DoneListener = (
+  outcome: ExchangeOutcome,
+  labels: ResponseLabels,
+  exchange: Exchange
+) => void
 
 /**
  * Per-request state shared by the stages: what matched, what the cache did, the reply, and the

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Exchange } from '../exchange/exchange.ts'
+import type { DoneListener, Exchange } from '../exchange/exchange.ts'
 import type { GatewayEnv } from '../exchange/stage.ts'
 import { routeLabel } from '../labels/index.ts'
 import type { Logger } from './logger.ts'
@@ -29,23 +29,23 @@ export function accessLogStage({
   traceIdsOf,
 }: AccessLogOptions): MiddlewareHandler<GatewayEnv> | undefined {
   if (!logger.enabled('info')) return undefined
-  return async function accessLog(c, next) {
-    const exchange = c.get('exchange')
-    exchange.onDone((outcome) => {
-      logger.info('request', {
-        request_id: exchange.requestId,
-        method: exchange.method,
-        route: routeLabel(exchange.route),
-        ...(logPaths === 'full' && { path: exchange.path }),
-        status: outcome.status,
-        error_code: outcome.errorCode || undefined,
-        cache_status: exchange.cacheStatus,
-        duration_ms: Math.round(outcome.durationSeconds * 1e6) / 1e3,
-        aborted_by: outcome.abortedBy,
-        upstream_error: transportCause(exchange.gatewayError),
-        ...traceIdsOf?.(exchange),
-      })
+  // One listener for every exchange (it is handed the exchange), not a closure per request.
+  const write: DoneListener = (outcome, _labels, exchange) =>
+    logger.info('request', {
+      request_id: exchange.requestId,
+      method: exchange.method,
+      route: routeLabel(exchange.route),
+      ...(logPaths === 'full' && { path: exchange.path }),
+      status: outcome.status,
+      error_code: outcome.errorCode || undefined,
+      cache_status: exchange.cacheStatus,
+      duration_ms: Math.round(outcome.durationSeconds * 1e6) / 1e3,
+      aborted_by: outcome.abortedBy,
+      upstream_error: transportCause(exchange.gatewayError),
+      ...traceIdsOf?.(exchange),
     })
+  return async function accessLog(c, next) {
+    c.get('exchange').onDone(write)
     await next()
   }
 }

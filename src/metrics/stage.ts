@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Exchange } from '../exchange/exchange.ts'
+import type { DoneListener, Exchange } from '../exchange/exchange.ts'
 import type { GatewayEnv } from '../exchange/stage.ts'
 import { methodLabel, routeLabel } from '../labels/index.ts'
 import type { UpstreamObserver } from '../proxy/observer.ts'
@@ -20,24 +20,25 @@ export function metricsStage({
   metrics,
   exemplarOf,
 }: MetricsStageOptions): MiddlewareHandler<GatewayEnv> {
-  return async function recordMetrics(c, next) {
-    const exchange = c.get('exchange')
-    metrics.activeRequests.inc()
-    exchange.onDone((outcome, labels) => {
-      metrics.activeRequests.dec()
-      const { drive_error_code: _code, ...durationLabels } = labels
-      // The documented exemplar call shape; no exemplar when the request has no sampled trace.
-      const exemplarLabels = exemplarOf?.(exchange)
-      metrics.responses.inc({ labels, value: 1, exemplarLabels })
-      metrics.serverDuration.observe({
-        labels: durationLabels,
-        value: outcome.durationSeconds,
-        exemplarLabels,
-      })
-      if (outcome.abortedBy) {
-        metrics.abortedResponses.inc({ http_route: labels.http_route, side: outcome.abortedBy })
-      }
+  // One listener for every exchange (it is handed the exchange), not a closure per request.
+  const record: DoneListener = (outcome, labels, exchange) => {
+    metrics.activeRequests.dec()
+    const { drive_error_code: _code, ...durationLabels } = labels
+    // The documented exemplar call shape; no exemplar when the request has no sampled trace.
+    const exemplarLabels = exemplarOf?.(exchange)
+    metrics.responses.inc({ labels, value: 1, exemplarLabels })
+    metrics.serverDuration.observe({
+      labels: durationLabels,
+      value: outcome.durationSeconds,
+      exemplarLabels,
     })
+    if (outcome.abortedBy) {
+      metrics.abortedResponses.inc({ http_route: labels.http_route, side: outcome.abortedBy })
+    }
+  }
+  return async function recordMetrics(c, next) {
+    metrics.activeRequests.inc()
+    c.get('exchange').onDone(record)
     await next()
   }
 }

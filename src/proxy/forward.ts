@@ -6,8 +6,8 @@ import type { Exchange } from '../exchange/exchange.ts'
 import type { Reply } from '../exchange/types.ts'
 import { toGatewayError } from '../http/errors.ts'
 import type { ClientGone } from './client-gone.ts'
-import type { UpstreamObserver } from './observer.ts'
-import { callUpstream } from './upstream.ts'
+import type { UpstreamCallResult, UpstreamObserver } from './observer.ts'
+import { callUpstream, type UpstreamOptions } from './upstream.ts'
 
 /** One call to an upstream, on behalf of an exchange (whose route, trace and id it carries). */
 export interface ForwardCall {
@@ -49,18 +49,27 @@ export interface ForwardOptions {
  */
 export function createForward(options: ForwardOptions): Forward {
   const { observers } = options
+  // Built once: a call only overrides the retries (background refreshes never retry).
+  const upstreamOptions: UpstreamOptions = {
+    dispatcher: options.dispatcher,
+    headersTimeoutMs: options.headersTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+    retries: options.retries,
+  }
+  const noRetries: UpstreamOptions = { ...upstreamOptions, retries: 0 }
   return async function forward(call) {
     const upstream = options.upstreams.get(call.exchange.route?.route.upstream ?? 'default')!
     const { method, headers } = call
-    const ends = observers.map((o) => o.start(call.exchange, { upstream, method, headers }))
+    const ends: ((result: UpstreamCallResult) => void)[] = []
+    for (const observer of observers)
+      ends.push(observer.start(call.exchange, { upstream, method, headers }))
     try {
       const reply = await callUpstream(
-        {
-          dispatcher: options.dispatcher,
-          headersTimeoutMs: options.headersTimeoutMs,
-          bodyTimeoutMs: options.bodyTimeoutMs,
-          retries: call.retries ?? options.retries,
-        },
+        call.retries === undefined || call.retries === options.retries
+          ? upstreamOptions
+          : call.retries === 0
+            ? noRetries
+            : { ...upstreamOptions, retries: call.retries },
         {
           origin: upstream.origin,
           path: upstream.basePath + call.target,
@@ -68,7 +77,7 @@ export function createForward(options: ForwardOptions): Forward {
           headers,
           body: call.body,
           signal: call.signal,
-          ...(call.onEarlyHints && { onEarlyHints: call.onEarlyHints }),
+          onEarlyHints: call.onEarlyHints,
         }
       )
       for (const end of ends) end({ status: reply.status })

@@ -20,7 +20,7 @@ export interface UpstreamRequest {
   readonly body: IncomingMessage | Readable | null
   readonly signal: AbortSignal | ClientGone | undefined
   /** Told of each `103 Early Hints` before the final response, with its raw header list. */
-  readonly onEarlyHints?: (rawHeaders: readonly string[]) => void
+  readonly onEarlyHints?: ((rawHeaders: readonly string[]) => void) | undefined
 }
 
 export interface UpstreamOptions {

@@ -135,8 +135,6 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
   }
 }
 
-const ignoreResult = () => {}
-
 /**
  * Tracing without an exporter (docs/architecture.md, "Tracing"): no spans at all, so the caller's
  * trace is not broken by spans nobody receives; its trace headers pass upstream untouched, and the
@@ -144,7 +142,6 @@ const ignoreResult = () => {}
  */
 export function passthroughTracing(): TracingHooks {
   return {
-    upstreamObserver: { start: () => ignoreResult },
     traceIdsOf(exchange) {
       // Parsed only when a log line is written; most requests carry none.
       const parsed = parseTraceparent(exchange.requestHeaders.traceparent)
