@@ -1,22 +1,23 @@
-import { EventEmitter } from 'node:events'
-
 /**
- * Cancels an upstream call when its client goes away. undici takes an EventEmitter that emits
- * `abort` as well as an AbortSignal; this one costs a plain object per request instead of an
- * AbortController and its EventTarget machinery, on a path where almost every client stays.
- * (It must not have an `aborted` property: undici would then treat it as an AbortSignal.)
+ * Cancels an upstream call when its client goes away. A plain object rather than an
+ * AbortController or an EventEmitter: it is made for every request, and almost every client
+ * stays. The upstream call registers how to cancel itself (`onGone`); `abort` runs it once.
  */
-export class ClientGone extends EventEmitter {
+export class ClientGone {
   gone = false
+  #cancel: (() => void) | undefined = undefined
 
   abort(): void {
     if (this.gone) return
     this.gone = true
-    this.emit('abort')
+    const cancel = this.#cancel
+    this.#cancel = undefined
+    cancel?.()
   }
-}
 
-/** Whether the call was cancelled on purpose, by either kind of signal. */
-export function cancelled(signal: AbortSignal | ClientGone | undefined): boolean {
-  return signal instanceof ClientGone ? signal.gone : signal?.aborted === true
+  /** Runs `cancel` when the client goes (at once if it has gone); replaces an earlier one. */
+  onGone(cancel: (() => void) | undefined): void {
+    if (this.gone) cancel?.()
+    else this.#cancel = cancel
+  }
 }

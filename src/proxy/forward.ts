@@ -18,7 +18,8 @@ export interface ForwardCall {
   /** The header list to send; observers may append to it (trace context). */
   readonly headers: string[]
   readonly body: IncomingMessage | Readable | null
-  readonly signal?: AbortSignal | ClientGone
+  /** Cancels the call when the client goes away; none for calls shared by several clients. */
+  readonly gone?: ClientGone
   /** Told of each `103 Early Hints` the upstream sends before its final response. */
   readonly onEarlyHints?: (rawHeaders: readonly string[]) => void
   /** Overrides `UPSTREAM_RETRIES` (background refreshes never retry). */
@@ -76,7 +77,7 @@ export function createForward(options: ForwardOptions): Forward {
           method,
           headers,
           body: call.body,
-          signal: call.signal,
+          gone: call.gone,
           onEarlyHints: call.onEarlyHints,
         }
       )

@@ -76,7 +76,7 @@ export function upstreamStage(
           requestId: exchange.requestId,
         }),
         body,
-        signal: clientGone,
+        gone: clientGone,
         // 1xx are for HTTP/1.1 clients only (RFC 9110 §15.2).
         ...(incoming.httpVersionMinor >= 1 && {
           onEarlyHints: (hints: readonly string[]) => forwardEarlyHints(outgoing, hints),

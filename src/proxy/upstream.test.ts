@@ -34,7 +34,7 @@ const request = (method: string, body: null | string = null) => ({
   method,
   headers: [],
   body: body === null ? null : (Buffer.from(body) as never),
-  signal: undefined,
+  gone: undefined,
 })
 
 describe('callUpstream retries', () => {
