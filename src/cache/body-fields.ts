@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { CappedBytes } from '../http/capped-bytes.ts'
 import { headerValue } from '../http/headers.ts'
 import { watchData } from '../http/watch-data.ts'
 
@@ -101,23 +102,19 @@ export function tapBodyFields(
   const kind = kindOf(contentType)
   const declared = Number(incoming.headers['content-length'] ?? 0)
   if (kind === undefined || (kind !== 'multipart' && declared > BODY_FIELDS_CAP)) return () => []
-  const chunks: Buffer[] = []
-  let size = 0
+  const copy = new CappedBytes(BODY_FIELDS_CAP)
   let ended = false
   const onData = (chunk: Buffer) => {
-    const room = BODY_FIELDS_CAP - size
-    chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk)
-    size += chunk.length
-    if (size >= BODY_FIELDS_CAP) incoming.off('data', onData)
+    if (!copy.add(chunk)) incoming.off('data', onData)
   }
   // It must not start the stream before the upstream reads it.
   watchData(incoming, onData)
   incoming.once('end', () => (ended = true))
   return () => {
     incoming.off('data', onData)
-    const seen = Buffer.concat(chunks)
+    const seen = copy.bytes()
     if (kind === 'multipart') return multipartFields(seen, contentType, fields)
-    if (!ended || size > BODY_FIELDS_CAP) return []
+    if (!ended || copy.overflowed) return []
     return kind === 'json' ? jsonFields(seen, fields) : formFields(seen, fields)
   }
 }

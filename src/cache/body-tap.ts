@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import { CappedBytes } from '../http/capped-bytes.ts'
 import { watchData } from '../http/watch-data.ts'
 
 /**
@@ -15,17 +16,11 @@ import { watchData } from '../http/watch-data.ts'
  */
 export function tapBody(body: Readable, capBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = []
-    let size = 0
+    const copy = new CappedBytes(capBytes)
     const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > capBytes) {
-        finish(undefined)
-        return
-      }
-      chunks.push(chunk)
+      if (!copy.add(chunk)) finish(undefined)
     }
-    const onEnd = () => finish(Buffer.concat(chunks, size))
+    const onEnd = () => finish(copy.bytes())
     const onBroken = () => finish(undefined)
     let settled = false
     function finish(result: Buffer | undefined) {
@@ -35,7 +30,7 @@ export function tapBody(body: Readable, capBytes: number): Promise<Buffer | unde
       body.off('end', onEnd)
       body.off('error', onBroken)
       body.off('close', onBroken)
-      chunks.length = 0
+      copy.clear()
       resolve(result)
     }
     watchData(body, onData)

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Exchange } from '../exchange/exchange.ts'
+import { CappedBytes } from '../http/capped-bytes.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { Forward } from '../proxy/forward.ts'
 import { buildEntry, type EntryPolicy } from './entry-writer.ts'
@@ -37,17 +38,14 @@ const DROP_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 410])
 
 async function readCapped(body: Buffer | Readable | null, cap: number) {
   if (body === null || Buffer.isBuffer(body)) return body
-  const chunks: Buffer[] = []
-  let size = 0
+  const copy = new CappedBytes(cap)
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > cap) {
+    if (!copy.add(chunk)) {
       body.destroy()
       return undefined
     }
-    chunks.push(chunk)
   }
-  return Buffer.concat(chunks, size)
+  return copy.bytes()
 }
 
 /**

@@ -1,35 +1,13 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { ERROR_BODY_CAP, extractErrorCode, isErrorStatus } from '../labels/index.ts'
+import { CappedBytes } from '../http/capped-bytes.ts'
 import { findHeader } from '../http/headers.ts'
 import type { Exchange } from './exchange.ts'
 import { gatewayReply } from './gateway-reply.ts'
 import type { Reply } from './types.ts'
 
-/** Copies at most {@link ERROR_BODY_CAP} bytes of a body as it streams by, never holding it back. */
-class BodyCopy {
-  readonly #chunks: Buffer[] = []
-  #size = 0
-  complete = true
-
-  add(chunk: Buffer): void {
-    if (this.#size >= ERROR_BODY_CAP) {
-      this.complete = false
-      return
-    }
-    const room = ERROR_BODY_CAP - this.#size
-    if (chunk.length > room) this.complete = false
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk
-    this.#chunks.push(part)
-    this.#size += part.length
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.#chunks, this.#size)
-  }
-}
-
-function errorCodeOf(reply: Reply, copy: BodyCopy | undefined): string {
+function errorCodeOf(reply: Reply, copy: CappedBytes | undefined): string {
   if (reply.gatewayErrorCode) return reply.gatewayErrorCode
   if (!isErrorStatus(reply.status)) return ''
   const encoding = findHeader(reply.rawHeaders, 'content-encoding')
@@ -40,7 +18,7 @@ function errorCodeOf(reply: Reply, copy: BodyCopy | undefined): string {
       reply.body.length <= ERROR_BODY_CAP
     )
   }
-  return copy ? extractErrorCode(copy.bytes(), encoding, copy.complete) : 'UNKNOWN'
+  return copy ? extractErrorCode(copy.bytes(), encoding, !copy.overflowed) : 'UNKNOWN'
 }
 
 /**
@@ -160,7 +138,8 @@ function discardBody(body: Reply['body']): void {
 }
 
 function pipeBody(res: ServerResponse, body: Readable, reply: Reply, exchange: Exchange): void {
-  const copy = isErrorStatus(reply.status) ? new BodyCopy() : undefined
+  // The error code is in the body's first bytes: a copy of at most ERROR_BODY_CAP of them.
+  const copy = isErrorStatus(reply.status) ? new CappedBytes(ERROR_BODY_CAP) : undefined
   let abortedBy: 'client' | 'upstream' | undefined
   const finish = () =>
     exchange.finish({
