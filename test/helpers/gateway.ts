@@ -5,6 +5,7 @@ import { startFromConfig } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config/index.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import type { RunningGateway } from '../../src/server.ts'
+import type { TracingSetup } from '../../src/tracing/index.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const NODE = process.execPath
@@ -53,12 +54,18 @@ export interface TestGateway {
 
 const BASE_ENV = { HOST: '127.0.0.1', PORT: '0', ADMIN_HOST: '127.0.0.1', ADMIN_PORT: '0' }
 
-/** Starts a real gateway (both listeners on port 0) in this process, as `npm start` would. */
-export async function startTestGateway(env: Record<string, string>): Promise<TestGateway> {
+/**
+ * Starts a real gateway (both listeners on port 0) in this process, as `npm start` would; with
+ * `tracing`, spans go where that setup says (see `helpers/tracing/in-memory.ts`).
+ */
+export async function startTestGateway(
+  env: Record<string, string>,
+  { tracing }: { tracing?: TracingSetup } = {}
+): Promise<TestGateway> {
   const config = loadConfig({ ...BASE_ENV, ...env })
   const logs: Record<string, unknown>[] = []
   const logger = createLogger(config.logLevel, (line) => logs.push(JSON.parse(line)))
-  const gateway = await startFromConfig(config, { logger })
+  const gateway = await startFromConfig(config, { logger, tracing })
   return {
     url: gateway.url,
     adminUrl: gateway.adminUrl,

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { startOrigin as startRawOrigin } from '../origin.ts'
 
 /** A request as the origin saw it. */
 export interface OriginRequest {
@@ -63,11 +63,11 @@ export const defaultHandler: OriginHandler = async (req, res, n) => {
   res.end(req.method === 'HEAD' ? undefined : body)
 }
 
-/** A real HTTP origin on a free port that records every request. */
+/** A real HTTP origin on a free port (`startOrigin`) that records every request with its body. */
 export async function startOrigin(): Promise<Origin> {
   const requests: OriginRequest[] = []
   const handlers: [string, OriginHandler][] = []
-  const server = createServer((incoming, res) => {
+  const origin = await startRawOrigin((incoming, res) => {
     const chunks: Buffer[] = []
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
     incoming.on('end', () => {
@@ -86,20 +86,13 @@ export async function startOrigin(): Promise<Origin> {
       )
     })
   })
-  server.keepAliveTimeout = 65_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: origin.url,
     requests,
     count: (filter) => (filter ? requests.filter(filter).length : requests.length),
     on(prefix, handler) {
       handlers.unshift([prefix, handler])
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close: origin.close,
   }
 }

@@ -9,11 +9,9 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace'
-import { startFromConfig } from '../../../src/bootstrap.ts'
-import { loadConfig } from '../../../src/config/index.ts'
-import { createLogger } from '../../../src/logging/logger.ts'
 import type { RunningGateway } from '../../../src/server.ts'
 import type { TracingSetup } from '../../../src/tracing/index.ts'
+import { startTestGateway } from '../gateway.ts'
 
 export interface TracedGateway {
   readonly url: string
@@ -26,8 +24,6 @@ export interface TracedGateway {
   scrape(accept?: string): Promise<{ contentType: string; body: string }>
   close(): Promise<void>
 }
-
-const BASE_ENV = { HOST: '127.0.0.1', PORT: '0', ADMIN_HOST: '127.0.0.1', ADMIN_PORT: '0' }
 
 /** A tracing setup exporting to memory, with the default W3C trace context and baggage. */
 export function inMemoryTracing(): { setup: TracingSetup; exporter: InMemorySpanExporter } {
@@ -43,31 +39,28 @@ export function inMemoryTracing(): { setup: TracingSetup; exporter: InMemorySpan
 }
 
 /**
- * Starts a real gateway in this process through `startFromConfig`, as `npm start` does, with
- * spans going to memory; `tracing: false` starts it as with no exporter configured.
+ * Starts a real gateway in this process (`startTestGateway`), with spans going to memory and
+ * access logs on; `tracing: false` starts it as with no exporter configured.
  */
 export async function startTracedGateway(
   env: Record<string, string>,
   { tracing = true } = {}
 ): Promise<TracedGateway> {
-  const config = loadConfig({ ...BASE_ENV, ...env })
-  const logs: Record<string, unknown>[] = []
-  const logger = createLogger('info', (line) => logs.push(JSON.parse(line)))
   const memory = tracing ? inMemoryTracing() : undefined
-  const gateway = await startFromConfig(config, { logger, tracing: memory?.setup })
+  const started = await startTestGateway({ LOG_LEVEL: 'info', ...env }, { tracing: memory?.setup })
   return {
-    url: gateway.url,
-    adminUrl: gateway.adminUrl,
-    gateway,
-    logs,
+    url: started.url,
+    adminUrl: started.adminUrl,
+    gateway: started.gateway,
+    logs: started.logs,
     spans: () => memory?.exporter.getFinishedSpans() ?? [],
     async scrape(accept) {
-      const res = await fetch(`${gateway.adminUrl}/metrics`, {
+      const res = await fetch(`${started.adminUrl}/metrics`, {
         headers: accept ? { accept } : {},
       })
       return { contentType: res.headers.get('content-type') ?? '', body: await res.text() }
     },
-    close: () => gateway.shutdown(1_000),
+    close: started.close,
   }
 }
 

@@ -1,12 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { startOrigin, type Origin } from '../origin.ts'
 
-export interface SeenRequest {
-  readonly method: string
-  readonly url: string
-  /** As received: names in their case, order and repeats kept. */
-  readonly rawHeaders: string[]
-}
+export { headerValues } from '../../../src/http/headers.ts'
+
+/** A request as the upstream saw it (names in their case, order and repeats kept). */
+export type SeenRequest = Origin['seen'][number]
 
 export interface Upstream {
   readonly url: string
@@ -15,17 +13,15 @@ export interface Upstream {
 }
 
 /**
- * A real `node:http` upstream on port 0. Unless the handler answers, it replies as the request's
- * headers say: `x-test-status` (default 200), with a Drive error body naming `x-test-code`,
- * after `x-test-delay-ms`; `x-test-break` sends half of a large body, then resets.
+ * A real `node:http` upstream on port 0 (`startOrigin`). Unless the handler answers, it replies
+ * as the request's headers say: `x-test-status` (default 200), with a Drive error body naming
+ * `x-test-code`, after `x-test-delay-ms`; `x-test-break` sends half of a large body, then resets.
  */
 export async function startUpstream(
   handler?: (req: IncomingMessage, res: ServerResponse) => boolean
 ): Promise<Upstream> {
-  const seen: SeenRequest[] = []
   const timers = new Set<NodeJS.Timeout>()
-  const server = createServer((req, res) => {
-    seen.push({ method: req.method!, url: req.url!, rawHeaders: req.rawHeaders })
+  const origin = await startOrigin((req, res) => {
     req.resume()
     if (handler?.(req, res)) return
     if (req.headers['x-test-break']) {
@@ -48,25 +44,12 @@ export async function startUpstream(
     }, delay)
     timers.add(timer)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise((resolve) => {
-        for (const timer of timers) clearTimeout(timer)
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    url: origin.url,
+    seen: origin.seen,
+    close: () => {
+      for (const timer of timers) clearTimeout(timer)
+      return origin.close()
+    },
   }
-}
-
-/** Every value of a header in a raw `[name, value, …]` list, matched case-insensitively. */
-export function headerValues(rawHeaders: readonly string[], name: string): string[] {
-  const values: string[] = []
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!)
-  }
-  return values
 }
