@@ -33,7 +33,7 @@ export interface UpstreamOptions {
   readonly retries: number
 }
 
-/** Node's Buffer header list as strings: names as tokens, values as latin1 bytes (obs-text). */
+/** undici's raw header list as strings: names as tokens, values as their latin1 bytes (obs-text). */
 function headerStrings(raw: readonly (Buffer | string)[] | null | undefined): string[] {
   if (!raw) return []
   const out = new Array<string>(raw.length)
