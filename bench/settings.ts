@@ -11,8 +11,8 @@ export type UpstreamKind = (typeof UPSTREAMS)[number]
 /** The V8 heap flag sets the heap A/B tries by default (the shipped flags always come first). */
 export const DEFAULT_HEAP_VARIANTS: readonly (readonly string[])[] = [
   ['--max-semi-space-size=16'],
-  ['--max-semi-space-size=8'],
-  ['--max-semi-space-size=1'],
+  ['--max-semi-space-size=4'],
+  ['--max-semi-space-size=2'],
 ]
 
 export interface Settings {

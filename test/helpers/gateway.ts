@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const NODE = process.execPath
 /** The command line of `npm start` (package.json): the compiled gateway with the tracing preload. */
 export const START_ARGS = [
-  '--max-semi-space-size=2',
+  '--max-semi-space-size=8',
   '--enable-source-maps',
   '--import',
   './dist/tracing/register.js',
