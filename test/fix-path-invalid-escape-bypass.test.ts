@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { openRaw, parseResponses } from './helpers/fuzz/raw-http.ts'
+import { pipelinedGets } from './helpers/fuzz/raw-http.ts'
 import { startOrigin, type Origin } from './helpers/origin.ts'
 
 // Defect (issue 14, high): the `..` check decoded the whole path and, when decoding threw on any
@@ -33,30 +33,14 @@ const TARGETS = [
 ]
 
 it('a path with a malformed escape or a dot segment behind one is 400 INVALID_PATH, never proxied', async () => {
-  const conn = await openRaw(Number(new URL(gw.url).port))
-  conn.socket.write(TARGETS.map((t) => `GET ${t} HTTP/1.1\r\nHost: gw\r\n\r\n`).join(''))
-  const bytes = await conn.until(
-    (b) =>
-      parseResponses(
-        b,
-        TARGETS.map(() => 'GET')
-      ).filter((r) => r.complete).length === TARGETS.length
-  )
-  conn.socket.destroy()
-  const responses = parseResponses(
-    bytes,
-    TARGETS.map(() => 'GET')
-  )
+  const responses = await pipelinedGets(Number(new URL(gw.url).port), TARGETS)
   expect(responses.map((r) => r.status)).toEqual(TARGETS.map(() => 400))
   for (const r of responses) expect(JSON.parse(r.body.toString()).code).toBe('INVALID_PATH')
   expect(origin.seen).toEqual([])
 })
 
 it('a path with invalid UTF-8 but well-formed escapes and no dot segment is proxied', async () => {
-  const conn = await openRaw(Number(new URL(gw.url).port))
-  conn.socket.write('GET /files/%ff%fe.txt HTTP/1.1\r\nHost: gw\r\n\r\n')
-  const bytes = await conn.until((b) => parseResponses(b, ['GET'])[0]?.complete === true)
-  conn.socket.destroy()
-  expect(parseResponses(bytes, ['GET'])[0]!.body.toString()).toBe('reached')
+  const [response] = await pipelinedGets(Number(new URL(gw.url).port), ['/files/%ff%fe.txt'])
+  expect(response!.body.toString()).toBe('reached')
   expect(origin.seen.at(-1)!.url).toBe('/base/files/%ff%fe.txt')
 })

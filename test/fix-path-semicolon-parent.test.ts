@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts'
-import { openRaw, parseResponses } from './helpers/fuzz/raw-http.ts'
+import { pipelinedGets } from './helpers/fuzz/raw-http.ts'
 import { startOrigin, type Origin } from './helpers/origin.ts'
 
 // Defect (issue 8.8): Java servlet containers drop a `;…` path parameter before resolving dot
@@ -32,30 +32,14 @@ const TARGETS = [
 ]
 
 it('parent references with a ;suffix are 400 INVALID_PATH, never proxied', async () => {
-  const conn = await openRaw(Number(new URL(gw.url).port))
-  conn.socket.write(TARGETS.map((t) => `GET ${t} HTTP/1.1\r\nHost: gw\r\n\r\n`).join(''))
-  const bytes = await conn.until(
-    (b) =>
-      parseResponses(
-        b,
-        TARGETS.map(() => 'GET')
-      ).filter((r) => r.complete).length === TARGETS.length
-  )
-  conn.socket.destroy()
-  const responses = parseResponses(
-    bytes,
-    TARGETS.map(() => 'GET')
-  )
+  const responses = await pipelinedGets(Number(new URL(gw.url).port), TARGETS)
   expect(responses.map((r) => r.status)).toEqual(TARGETS.map(() => 400))
   for (const r of responses) expect(JSON.parse(r.body.toString()).code).toBe('INVALID_PATH')
   expect(origin.seen).toEqual([])
 })
 
 it('a ;parameter on an ordinary segment is proxied as sent', async () => {
-  const conn = await openRaw(Number(new URL(gw.url).port))
-  conn.socket.write('GET /files/abc;v=1 HTTP/1.1\r\nHost: gw\r\n\r\n')
-  const bytes = await conn.until((b) => parseResponses(b, ['GET'])[0]?.complete === true)
-  conn.socket.destroy()
-  expect(parseResponses(bytes, ['GET'])[0]!.body.toString()).toBe('reached')
+  const [response] = await pipelinedGets(Number(new URL(gw.url).port), ['/files/abc;v=1'])
+  expect(response!.body.toString()).toBe('reached')
   expect(origin.seen.at(-1)!.url).toBe('/base/files/abc;v=1')
 })

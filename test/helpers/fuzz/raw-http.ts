@@ -144,3 +144,18 @@ export function openRaw(port: number, host = '127.0.0.1'): Promise<RawConnection
     socket.once('error', reject)
   })
 }
+
+/**
+ * Sends GETs for `targets` pipelined on one new connection, exactly as written (no URL
+ * normalisation), and resolves with their responses once all of them are complete.
+ */
+export async function pipelinedGets(port: number, targets: readonly string[]) {
+  const methods = targets.map(() => 'GET')
+  const conn = await openRaw(port)
+  conn.socket.write(targets.map((t) => `GET ${t} HTTP/1.1\r\nHost: gw\r\n\r\n`).join(''))
+  const bytes = await conn.until(
+    (b) => parseResponses(b, methods).filter((r) => r.complete).length === targets.length
+  )
+  conn.socket.destroy()
+  return parseResponses(bytes, methods)
+}
