@@ -6,8 +6,11 @@ export interface RawAnswer {
   readonly chunks: readonly (Buffer | string)[]
   /** Pause between chunks, so each arrives in its own TCP read. */
   readonly gapMs?: number
-  /** After the last chunk: end the connection cleanly, reset it, or keep it open. */
-  readonly then?: 'end' | 'reset' | 'keep'
+  /**
+   * After the last chunk: end the connection cleanly, reset it, keep it for the next request, or
+   * go silent (the gateway's timeout ends it). Default `end`.
+   */
+  readonly then?: 'end' | 'reset' | 'keep' | 'hang'
 }
 
 export interface RawUpstream {
@@ -21,7 +24,8 @@ const HEAD_END = '\r\n\r\n'
 
 /**
  * A TCP upstream that writes exactly the bytes a test gives it, for responses no HTTP library
- * would produce: odd reason phrases, bad framing, split status lines. One answer per request head.
+ * would produce: odd reason phrases, bad framing, split status lines. One answer per request head;
+ * requests on one connection are answered in order.
  */
 export async function startRawUpstream(answer: (head: string) => RawAnswer): Promise<RawUpstream> {
   const heads: string[] = []
@@ -30,11 +34,14 @@ export async function startRawUpstream(answer: (head: string) => RawAnswer): Pro
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
+    socket.on('end', () => socket.destroy())
     let buffered = ''
-    socket.on('data', async (data) => {
-      buffered += data.toString('latin1')
+    let busy = false
+    const next = async () => {
+      if (busy) return
       const end = buffered.indexOf(HEAD_END)
       if (end < 0) return
+      busy = true
       const head = buffered.slice(0, end)
       buffered = buffered.slice(end + HEAD_END.length)
       heads.push(head)
@@ -44,8 +51,17 @@ export async function startRawUpstream(answer: (head: string) => RawAnswer): Pro
         socket.write(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk)
         if (gapMs > 0 && i < chunks.length - 1) await new Promise((r) => setTimeout(r, gapMs))
       }
+      if (socket.destroyed) return
       if (then === 'end') socket.end()
       else if (then === 'reset') socket.resetAndDestroy()
+      else if (then === 'keep') {
+        busy = false
+        void next()
+      }
+    }
+    socket.on('data', (data: Buffer) => {
+      buffered += data.toString('latin1')
+      void next()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
