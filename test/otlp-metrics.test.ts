@@ -11,6 +11,7 @@ import {
 } from './helpers/tracing/otlp-receiver.ts'
 import { startOtlpGrpcReceiver } from './helpers/tracing/otlp-grpc-receiver.ts'
 import { startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
+import { fetchStatus } from './helpers/origin.ts'
 
 // Issue 11.3: `OTEL_METRICS_EXPORTER=otlp` pushes what /metrics serves. The real gateway
 // process, started as `npm start` starts it, pushes OTLP/HTTP protobuf to a receiver in this
@@ -30,19 +31,13 @@ afterAll(async () => {
   await receiver?.close()
 })
 
-async function get(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(url, { headers })
-  await res.arrayBuffer()
-  return res.status
-}
-
 /** A varied load: hits and misses, an upstream error with a Drive code, an unmatched path. */
 async function traffic(gw: GatewayProcess): Promise<void> {
-  expect(await get(`${gw.url}/files/abc`)).toBe(200)
-  expect(await get(`${gw.url}/files/abc`)).toBe(200)
-  expect(await get(`${gw.url}/files/def`, { 'x-test-status': '598', 'x-test-code': 'LONG_RUNNING_TRANSACTION' })).toBe(598) // prettier-ignore
-  expect(await get(`${gw.url}/files/ghi`, { 'x-test-status': '404', 'x-test-code': 'NOT_FOUND' })).toBe(404) // prettier-ignore
-  expect(await get(`${gw.url}/nowhere`)).toBe(200)
+  expect(await fetchStatus(`${gw.url}/files/abc`)).toBe(200)
+  expect(await fetchStatus(`${gw.url}/files/abc`)).toBe(200)
+  expect(await fetchStatus(`${gw.url}/files/def`, { 'x-test-status': '598', 'x-test-code': 'LONG_RUNNING_TRANSACTION' })).toBe(598) // prettier-ignore
+  expect(await fetchStatus(`${gw.url}/files/ghi`, { 'x-test-status': '404', 'x-test-code': 'NOT_FOUND' })).toBe(404) // prettier-ignore
+  expect(await fetchStatus(`${gw.url}/nowhere`)).toBe(200)
 }
 
 async function scrape(gw: GatewayProcess): Promise<Map<string, Family>> {
@@ -134,7 +129,10 @@ describe('a pushing gateway, compared with a scrape', () => {
     scraped = await scrape(gw)
     // A request in flight at SIGTERM, on its own series: the final push comes after the drain.
     const seen = upstream.seen.length
-    const slow = get(`${gw.url}/files/slow`, { 'x-test-status': '201', 'x-test-delay-ms': '400' })
+    const slow = fetchStatus(`${gw.url}/files/slow`, {
+      'x-test-status': '201',
+      'x-test-delay-ms': '400',
+    })
     await waitFor(() => (upstream.seen.length > seen ? true : undefined))
     const pushed = receiver.pushes.length
     exitCode = await gw.stop('SIGTERM')
@@ -320,7 +318,7 @@ describe('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json', () => {
       OTEL_METRIC_EXPORT_INTERVAL: '600000',
     })
     try {
-      expect(await get(`${gw.url}/files/abc`)).toBe(200)
+      expect(await fetchStatus(`${gw.url}/files/abc`)).toBe(200)
       expect(await gw.stop('SIGTERM')).toBe(0)
     } finally {
       await gw.stop('SIGKILL')
@@ -350,7 +348,7 @@ describe('with traces on too', () => {
       OTEL_BSP_SCHEDULE_DELAY: '600000',
     })
     try {
-      expect(await get(`${gw.url}/files/abc`)).toBe(200)
+      expect(await fetchStatus(`${gw.url}/files/abc`)).toBe(200)
       expect(await gw.stop('SIGTERM')).toBe(0)
     } finally {
       await gw.stop('SIGKILL')
@@ -383,7 +381,7 @@ describe('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc', () => {
         OTEL_METRIC_EXPORT_INTERVAL: '600000',
       })
       try {
-        expect(await get(`${gw.url}/files/abc`)).toBe(200)
+        expect(await fetchStatus(`${gw.url}/files/abc`)).toBe(200)
         expect(await gw.stop('SIGTERM')).toBe(0)
       } finally {
         await gw.stop('SIGKILL')
@@ -413,7 +411,7 @@ describe('a collector that never answers', () => {
       })
       let start = 0
       try {
-        expect(await get(`${gw.url}/files/abc`)).toBe(200)
+        expect(await fetchStatus(`${gw.url}/files/abc`)).toBe(200)
         start = Date.now()
         expect(await gw.stop('SIGTERM')).toBe(0)
       } finally {

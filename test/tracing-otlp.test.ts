@@ -6,6 +6,7 @@ import type { OtlpSpan } from './helpers/tracing/otlp-decode.ts'
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/tracing/otlp-receiver.ts'
 import { runGatewayToExit, spawnGateway, type GatewayProcess } from './helpers/gateway.ts'
 import { headerValues, startUpstream, type Upstream } from './helpers/tracing/upstream.ts'
+import { fetchStatus } from './helpers/origin.ts'
 
 // Over the wire (issue 4): the real gateway process, started as `npm start` starts it, exports
 // its spans over OTLP/HTTP protobuf to a receiver in this test.
@@ -28,12 +29,6 @@ afterAll(async () => {
   await receiver?.close()
 })
 
-async function get(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(url, { headers })
-  await res.arrayBuffer()
-  return res.status
-}
-
 describe('an exporting gateway process', () => {
   let gw: GatewayProcess
   let scrape: string
@@ -49,9 +44,9 @@ describe('an exporting gateway process', () => {
       OTEL_BSP_SCHEDULE_DELAY: '600000',
     })
     expect(
-      await get(`${gw.url}/files/abc`, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` })
+      await fetchStatus(`${gw.url}/files/abc`, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` })
     ).toBe(200)
-    expect(await get(`${gw.url}/files/abc`, { 'x-test-status': '598', 'x-test-code': 'LONG_RUNNING_TRANSACTION' })).toBe(598) // prettier-ignore
+    expect(await fetchStatus(`${gw.url}/files/abc`, { 'x-test-status': '598', 'x-test-code': 'LONG_RUNNING_TRANSACTION' })).toBe(598) // prettier-ignore
     const res = await fetch(`${gw.adminUrl}/metrics`, {
       headers: {
         accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5',

@@ -108,3 +108,10 @@ export function endToEndHeaders(rawHeaders: string[], drop: string[] = []): stri
   }
   return pairs
 }
+
+/** GETs `url`, reads the body to its end (so the response is finished), returns the status. */
+export async function fetchStatus(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers })
+  await res.arrayBuffer()
+  return res.status
+}
