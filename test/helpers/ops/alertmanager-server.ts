@@ -3,12 +3,11 @@
  * free port, with clustering off and its state in a temporary directory that `close()` removes.
  */
 
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { stringify } from 'yaml'
+import { startDaemon } from './daemon.ts'
 import { freePort } from './prometheus-server.ts'
 
 export const ALERTMANAGER_BIN = 'prometheus-alertmanager'
@@ -50,7 +49,8 @@ export async function startAlertmanager(
   for (const f of files) copyFileSync(f, join(dir, f.slice(f.lastIndexOf('/') + 1)))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(
+  const close = await startDaemon(
+    'alertmanager',
     ALERTMANAGER_BIN,
     [
       `--config.file=${configFile}`,
@@ -59,47 +59,8 @@ export async function startAlertmanager(
       // No gossip: a lone test instance must not look for peers or bind 9094.
       '--cluster.listen-address=',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] }
+    { url, dir }
   )
-  const stderr: string[] = []
-  child.stderr.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
-  let spawnError: Error | undefined
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve())
-    child.once('error', (error) => {
-      spawnError = error
-      resolve()
-    })
-  })
-  const running = () => child.exitCode === null && child.signalCode === null && !spawnError
-  const close = async () => {
-    if (running()) child.kill('SIGTERM')
-    await Promise.race([exited, sleep(5_000)])
-    if (running()) child.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
-  }
-
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (!running()) {
-      await close()
-      throw new Error(
-        `alertmanager did not start: ${spawnError?.message ?? stderr.join('').slice(-2000)}`
-      )
-    }
-    if (
-      await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false
-      )
-    )
-      break
-    if (Date.now() > deadline) {
-      await close()
-      throw new Error(`alertmanager not ready: ${stderr.join('').slice(-2000)}`)
-    }
-    await sleep(100)
-  }
 
   return {
     url,

@@ -4,13 +4,13 @@
  * directory that `close()` removes.
  */
 
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { stringify } from 'yaml'
+import { startDaemon } from './daemon.ts'
 
 export interface PrometheusOptions {
   readonly job: string
@@ -76,7 +76,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(
+  const close = await startDaemon(
+    'prometheus',
     'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -84,47 +85,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       `--web.listen-address=127.0.0.1:${port}`,
       '--enable-feature=exemplar-storage',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] }
+    { url, dir }
   )
-  const stderr: string[] = []
-  child.stderr.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
-  let spawnError: Error | undefined
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve())
-    // No binary: Debian's `prometheus` package is missing (`.ci/run` installs it).
-    child.once('error', (error) => {
-      spawnError = error
-      resolve()
-    })
-  })
-
-  const running = () => child.exitCode === null && child.signalCode === null && !spawnError
-  const close = async () => {
-    if (running()) child.kill('SIGTERM')
-    await Promise.race([exited, sleep(5_000)])
-    if (running()) child.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
-  }
-
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (!running()) {
-      await close()
-      throw new Error(
-        `prometheus did not start: ${spawnError?.message ?? stderr.join('').slice(-2000)}`
-      )
-    }
-    const ready = await fetch(`${url}/-/ready`).then(
-      (r) => r.ok,
-      () => false
-    )
-    if (ready) break
-    if (Date.now() > deadline) {
-      await close()
-      throw new Error(`prometheus not ready: ${stderr.join('').slice(-2000)}`)
-    }
-    await sleep(100)
-  }
 
   return {
     url,
