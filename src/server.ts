@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
-
 import { createApp, type CacheHooks, type TracingHooks } from './app.ts'
 import type { Config } from './config/types.ts'
 import type { Forward } from './proxy/index.ts'

@@ -15,8 +15,8 @@ export type GatewayEnv = {
 /**
  * The outermost stage: creates the request's {@link Exchange}, matches its route, runs the
  * inner stages, then writes the reply to Node's response itself (docs/architecture.md, "What Hono
- * does here": a proxy must keep what a WHATWG Response cannot) and tells node-server the response
- * was sent.
+ * does here": a proxy must keep what a WHATWG Response cannot). It returns node-server's static
+ * "already sent" marker, so that Hono sees a finished response and builds no 404 of its own.
  */
 export function exchangeStage({
   matchRoute,

@@ -6,7 +6,7 @@ import type { Exchange } from '../exchange/exchange.ts'
 import type { Reply } from '../exchange/types.ts'
 import { toGatewayError } from '../http/errors.ts'
 import type { ClientGone } from './client-gone.ts'
-import type { UpstreamCallResult, UpstreamObserver } from './observer.ts'
+import type { UpstreamObserver } from './observer.ts'
 import { callUpstream, type UpstreamOptions } from './upstream.ts'
 
 /** One call to an upstream, on behalf of an exchange (whose route, trace and id it carries). */
@@ -50,27 +50,22 @@ export interface ForwardOptions {
  */
 export function createForward(options: ForwardOptions): Forward {
   const { observers } = options
-  // Built once: a call only overrides the retries (background refreshes never retry).
+  // Built once, not per call; only background refreshes override the retries (to none).
   const upstreamOptions: UpstreamOptions = {
     dispatcher: options.dispatcher,
     headersTimeoutMs: options.headersTimeoutMs,
     bodyTimeoutMs: options.bodyTimeoutMs,
     retries: options.retries,
   }
-  const noRetries: UpstreamOptions = { ...upstreamOptions, retries: 0 }
   return async function forward(call) {
     const upstream = options.upstreams.get(call.exchange.route?.route.upstream ?? 'default')!
     const { method, headers } = call
-    const ends: ((result: UpstreamCallResult) => void)[] = []
-    for (const observer of observers)
-      ends.push(observer.start(call.exchange, { upstream, method, headers }))
+    const ends = observers.map((o) => o.start(call.exchange, { upstream, method, headers }))
     try {
       const reply = await callUpstream(
-        call.retries === undefined || call.retries === options.retries
+        call.retries === undefined
           ? upstreamOptions
-          : call.retries === 0
-            ? noRetries
-            : { ...upstreamOptions, retries: call.retries },
+          : { ...upstreamOptions, retries: call.retries },
         {
           origin: upstream.origin,
           path: upstream.basePath + call.target,
