@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSimulator, type Simulator } from '../src/simulator/index.ts'
 import { runGatewayToExit, spawnGateway } from './helpers/gateway.ts'
+import { rawRequest } from './helpers/origin.ts'
 
 describe('start-up with bad settings', () => {
   const cases: [string, Record<string, string>][] = [
@@ -56,17 +57,7 @@ describe('SIGTERM', () => {
       SHUTDOWN_DRAIN_MS: '5000',
     })
     expect((await fetch(`${gw.adminUrl}/readyz`)).status).toBe(200)
-    const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request(`${gw.url}/files/slow`, { headers: { 'x-sim-delay-ms': '800' } }, (res) => {
-        let body = ''
-        res
-          .setEncoding('utf8')
-          .on('data', (d: string) => (body += d))
-          .on('end', () => resolve({ status: res.statusCode!, body }))
-      })
-        .on('error', reject)
-        .end()
-    })
+    const inFlight = rawRequest(`${gw.url}/files/slow`, { headers: { 'x-sim-delay-ms': '800' } })
     await sleep(200)
     gw.child.kill('SIGTERM')
     await sleep(100)
@@ -77,7 +68,7 @@ describe('SIGTERM', () => {
     expect(ready).toBe(503)
     const res = await inFlight
     expect(res.status).toBe(200)
-    expect(JSON.parse(res.body).resourceKey).toBe('slow')
+    expect(JSON.parse(res.body.toString()).resourceKey).toBe('slow')
     expect(await gw.exited).toBe(0)
   })
 

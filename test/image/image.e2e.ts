@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs'
 
-import { request } from 'node:http'
-
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -176,24 +174,14 @@ describe('the image built from deploy/Dockerfile', () => {
   })
 
   it('drains on SIGTERM: /readyz turns 503, an in-flight request finishes, exit 0', async () => {
-    const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request(`${gw.url}/files/slow`, { headers: { 'x-sim-delay-ms': '1500' } }, (res) => {
-        let body = ''
-        res
-          .setEncoding('utf8')
-          .on('data', (d: string) => (body += d))
-          .on('end', () => resolve({ status: res.statusCode!, body }))
-      })
-        .on('error', reject)
-        .end()
-    })
+    const inFlight = rawRequest(`${gw.url}/files/slow`, { headers: { 'x-sim-delay-ms': '1500' } })
     await sleep(300)
     await podmanOk(['kill', '--signal=TERM', CONTAINER])
     await sleep(200)
     expect((await fetch(`${gw.adminUrl}/readyz`)).status).toBe(503)
     const res = await inFlight
     expect(res.status).toBe(200)
-    expect(JSON.parse(res.body).resourceKey).toBe('slow')
+    expect(JSON.parse(res.body.toString()).resourceKey).toBe('slow')
     expect(await gw.exited).toBe(0)
     expect(await inspect('{{.State.ExitCode}}')).toBe('0')
     expect(gw.logs.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true)
