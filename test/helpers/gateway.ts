@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/index.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import type { RunningGateway } from '../../src/server.ts'
 import type { TracingSetup } from '../../src/tracing/index.ts'
+import { onLines } from './lines.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const NODE = process.execPath
@@ -116,31 +117,24 @@ export function spawnGateway(
       child.kill('SIGKILL')
       reject(new Error(`gateway did not start: ${stderr.join('')}`))
     }, timeoutMs)
-    let buffered = ''
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buffered += d
-      let nl
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
-        stdout.push(line)
-        if (!line.includes('"listening"')) continue
-        clearTimeout(timer)
-        const { proxy, admin } = JSON.parse(line) as { proxy: string; admin: string }
-        resolve({
-          url: proxy,
-          adminUrl: admin,
-          child,
-          stdout,
-          stderr,
-          exited,
-          rss: () => readRss(child.pid!),
-          async stop(signal = 'SIGTERM') {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-            return exited
-          },
-        })
-      }
+    onLines(child.stdout!, (line) => {
+      stdout.push(line)
+      if (!line.includes('"listening"')) return
+      clearTimeout(timer)
+      const { proxy, admin } = JSON.parse(line) as { proxy: string; admin: string }
+      resolve({
+        url: proxy,
+        adminUrl: admin,
+        child,
+        stdout,
+        stderr,
+        exited,
+        rss: () => readRss(child.pid!),
+        async stop(signal = 'SIGTERM') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+          return exited
+        },
+      })
     })
     exited.then((code) => {
       clearTimeout(timer)

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
+import { onLines } from '../helpers/lines.ts'
 import { podman, podmanArgs, podmanEnv, podmanOk } from './podman.ts'
 
 /** A port free on the host now; the container shares the host's network, so it binds there. */
@@ -78,20 +79,13 @@ export async function runContainer(
   )
   child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
   const listening = new Promise<number>((resolve, reject) => {
-    let buffered = ''
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buffered += d
-      let nl
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>
-          logs.push(entry)
-          if (entry.msg === 'listening') resolve(performance.now() - started)
-        } catch {
-          stderr.push(`not JSON on stdout: ${line}\n`)
-        }
+    onLines(child.stdout!, (line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>
+        logs.push(entry)
+        if (entry.msg === 'listening') resolve(performance.now() - started)
+      } catch {
+        stderr.push(`not JSON on stdout: ${line}\n`)
       }
     })
     exited.then((code) => reject(new Error(`container exited with ${code}: ${stderr.join('')}`)))
