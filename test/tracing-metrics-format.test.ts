@@ -143,22 +143,17 @@ describe('/metrics of a tracing gateway', () => {
 
 it('the gateway’s own metrics pass promtool with no exception', async () => {
   const { metrics, render } = createMetricsRegistry({ defaultMetrics: false })
-  // prom-client types exemplar labels as the metric's own label names; ours are trace ids.
-  const exemplarLabels: Record<string, string> = {
-    trace_id: 'a'.repeat(32),
-    span_id: 'b'.repeat(16),
-  }
-  metrics.responses.inc({
-    labels: {
+  const exemplarLabels = { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) }
+  metrics.responses.inc(
+    {
       http_request_method: 'GET',
       http_route: '/files/{resourceKey}',
       http_response_status_code: '200',
       drive_error_code: '',
       drive_cache_status: 'hit',
     },
-    value: 1,
-    exemplarLabels,
-  })
+    exemplarLabels
+  )
   await render(PROMETHEUS_ACCEPT)
   expect(promtool((await render(undefined)).body)).toEqual({ status: 0, problems: [] })
 })

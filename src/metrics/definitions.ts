@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
+import { SeriesCounter, SeriesHistogram } from './series.ts'
 
 // OpenTelemetry HTTP semantic conventions' advisory buckets (http.server.request.duration),
 // plus 30 and 60 s: the Drive API answers 598 after 30 s, which would otherwise land in +Inf.
@@ -29,62 +30,52 @@ const CLIENT_DURATION_LABELS = [
 ] as const
 
 /**
- * Registers a metric made with `enableExemplars`. prom-client refuses exemplar metrics in a
- * text-format registry when they are constructed with `registers`, though text output just
- * leaves exemplars out; so they are registered by hand, and `registry.ts` renders exemplars only
- * in OpenMetrics scrapes. Callers use the documented exemplar call shape
- * (`inc({ labels, value, exemplarLabels })`), with `exemplarLabels` undefined when a request has
- * no sampled trace.
+ * `http_server_active_requests`: a plain number changed per request, read into the gauge when the
+ * registry is collected (a scrape or an OTLP push), so a request pays no prom-client call for it.
  */
-function registered<M extends Counter<string> | Histogram<string>>(
-  registry: Registry,
-  metric: M
-): M {
-  registry.registerMetric(metric)
-  return metric
+function activeRequestsGauge(registers: Registry[]) {
+  let active = 0
+  new Gauge({
+    name: 'http_server_active_requests',
+    help: 'Requests being handled now.',
+    registers,
+    collect() {
+      this.set(active)
+    },
+  })
+  return {
+    inc: () => void active++,
+    dec: () => void active--,
+  }
 }
 
 /**
  * Every metric of docs/architecture.md, "Metrics", registered in the given registry (never
- * prom-client's global one). The response counter and the server histogram carry exemplars (trace
- * ids) when given some.
+ * prom-client's global one). The per-request families are `series.ts`'s: the response counter
+ * and the server histogram carry exemplars (trace ids) when given some, and OpenMetrics scrapes
+ * render them (`registry.ts`).
  */
 export function defineMetrics(registry: Registry) {
   const registers = [registry]
   return {
-    responses: registered(
-      registry,
-      new Counter({
-        name: 'drive_gateway_responses_total',
-        help: 'Responses sent to clients, by HTTP status and Drive error code.',
-        labelNames: RESPONSE_LABELS,
-        registers: [],
-        enableExemplars: true,
-      })
-    ),
-    serverDuration: registered(
-      registry,
-      new Histogram({
-        name: 'http_server_request_duration_seconds',
-        help: 'Time from request received to the last response byte written.',
-        labelNames: SERVER_DURATION_LABELS,
-        buckets: DURATION_BUCKETS,
-        registers: [],
-        enableExemplars: true,
-      })
-    ),
-    clientDuration: new Histogram({
+    responses: new SeriesCounter({
+      name: 'drive_gateway_responses_total',
+      help: 'Responses sent to clients, by HTTP status and Drive error code.',
+      labelNames: RESPONSE_LABELS,
+    }).registerIn(registry),
+    serverDuration: new SeriesHistogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Time from request received to the last response byte written.',
+      labelNames: SERVER_DURATION_LABELS,
+      buckets: DURATION_BUCKETS,
+    }).registerIn(registry),
+    clientDuration: new SeriesHistogram({
       name: 'http_client_request_duration_seconds',
       help: 'Time from upstream request sent to its response headers (or failure).',
       labelNames: CLIENT_DURATION_LABELS,
       buckets: DURATION_BUCKETS,
-      registers,
-    }),
-    activeRequests: new Gauge({
-      name: 'http_server_active_requests',
-      help: 'Requests being handled now.',
-      registers,
-    }),
+    }).registerIn(registry),
+    activeRequests: activeRequestsGauge(registers),
     abortedResponses: new Counter({
       name: 'drive_gateway_aborted_responses_total',
       help: 'Response bodies cut off after they started, by who broke them.',

@@ -23,15 +23,11 @@ export function metricsStage({
   // One listener for every exchange (it is handed the exchange), not a closure per request.
   const record: DoneListener = (outcome, labels, exchange) => {
     metrics.activeRequests.dec()
-    const { drive_error_code: _code, ...durationLabels } = labels
-    // The documented exemplar call shape; no exemplar when the request has no sampled trace.
+    // No exemplar when the request has no sampled trace. The histogram reads only its own labels
+    // (all but drive_error_code) from the same object.
     const exemplarLabels = exemplarOf?.(exchange)
-    metrics.responses.inc({ labels, value: 1, exemplarLabels })
-    metrics.serverDuration.observe({
-      labels: durationLabels,
-      value: outcome.durationSeconds,
-      exemplarLabels,
-    })
+    metrics.responses.inc(labels, exemplarLabels)
+    metrics.serverDuration.observe(labels, outcome.durationSeconds, exemplarLabels)
     if (outcome.abortedBy) {
       metrics.abortedResponses.inc({ http_route: labels.http_route, side: outcome.abortedBy })
     }
