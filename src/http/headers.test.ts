@@ -3,6 +3,7 @@ import {
   findHeader,
   headerValue,
   headerValues,
+  lowerName,
   listMembers,
   onlyHeaders,
   stripHopByHop,
@@ -36,6 +37,24 @@ describe('stripHopByHop', () => {
     const copy = [...raw]
     expect(stripHopByHop(raw, new Set(['age']))).toEqual(['Date', 'x'])
     expect(raw).toEqual(copy)
+  })
+})
+
+describe('lower-casing remembered across messages', () => {
+  it('gives the same answers past the table bound, for long names and many distinct ones', () => {
+    const long = `X-${'Long'.repeat(40)}`
+    const names = Array.from({ length: 600 }, (_, i) => `X-Field-${i}`)
+    for (let round = 0; round < 2; round++) {
+      expect(lowerName(long)).toBe(long.toLowerCase())
+      for (const name of names) expect(lowerName(name)).toBe(name.toLowerCase())
+      // A Connection value seen before, and one naming many fields, each as if new.
+      const raw = ['Connection', `close, ${names.join(', ')}`, 'X-Field-599', 'v', 'Keep', 'k']
+      expect(stripHopByHop(raw)).toEqual(['Keep', 'k'])
+      expect(stripHopByHop(['Connection', 'Keep-Alive, X-A', 'x-a', '1', 'X-B', '2'])).toEqual([
+        'X-B',
+        '2',
+      ])
+    }
   })
 })
 

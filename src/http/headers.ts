@@ -18,6 +18,41 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 const NO_TOKENS: ReadonlySet<string> = new Set()
 
 /**
+ * A small table that remembers what a pure function of a string gave: header names and
+ * `Connection` values repeat from one message to the next (a client sends the same few), so the
+ * per-header work is one lookup instead of a new lower-case string. The sender chooses these
+ * strings, so the table is bounded, in entries and in key length (at most 256 × 64 characters);
+ * past that, the function is simply called each time.
+ */
+function remembered<T>(compute: (key: string) => T, bound = 256): (key: string) => T {
+  const table = new Map<string, T>()
+  return (key) => {
+    let value = table.get(key)
+    if (value === undefined) {
+      value = compute(key)
+      if (key.length <= 64 && table.size < bound) table.set(key, value)
+    }
+    return value
+  }
+}
+
+/** A field name in lower case (field names are case-insensitive, RFC 9110 §5.1). */
+export const lowerName: (name: string) => string = remembered((name) => name.toLowerCase())
+
+/**
+ * The field names one `Connection` value lists, lower-cased, leaving out the hop-by-hop ones that
+ * are dropped anyway: `keep-alive`, the value most responses carry, names nothing more.
+ */
+const namedByConnection = remembered((value): ReadonlySet<string> => {
+  let tokens: Set<string> | undefined
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase()
+    if (name && !HOP_BY_HOP_HEADERS.has(name)) (tokens ??= new Set()).add(name)
+  }
+  return tokens ?? NO_TOKENS
+})
+
+/**
  * Request fields that end at the gateway besides the hop-by-hop ones: every `Proxy-*` field
  * (none is meant for the Drive API; RFC 9110 §11.7 names two, clients send others), and
  * `Expect`, which the gateway's own listener answers with `100 Continue` (RFC 9110 §10.1.1).
@@ -26,19 +61,21 @@ function endsAtGateway(lower: string): boolean {
   return lower.startsWith('proxy-') || lower === 'expect'
 }
 
-/** Field names listed in `Connection` headers, lower-cased (RFC 9110 §7.6.1). */
+/**
+ * Field names listed in `Connection` headers, lower-cased (RFC 9110 §7.6.1), but for the
+ * hop-by-hop ones.
+ */
 function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<string> {
-  let tokens: Set<string> | undefined
+  let tokens: ReadonlySet<string> = NO_TOKENS
   for (let i = 0; i < rawHeaders.length; i += 2) {
     // Length first: this runs on every header of every request and response.
     const field = rawHeaders[i]!
-    if (field.length !== 10 || field.toLowerCase() !== 'connection') continue
-    for (const token of rawHeaders[i + 1]!.split(',')) {
-      const name = token.trim().toLowerCase()
-      if (name) (tokens ??= new Set()).add(name)
-    }
+    if (field.length !== 10 || lowerName(field) !== 'connection') continue
+    const named = namedByConnection(rawHeaders[i + 1]!)
+    if (named === NO_TOKENS) continue
+    tokens = tokens === NO_TOKENS ? named : new Set([...tokens, ...named])
   }
-  return tokens ?? NO_TOKENS
+  return tokens
 }
 
 /**
@@ -53,7 +90,7 @@ export function stripHopByHop(
   const kept: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
-    const lower = name.toLowerCase()
+    const lower = lowerName(name)
     if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || alsoDrop?.has(lower)) continue
     kept.push(name, rawHeaders[i + 1]!)
   }
@@ -90,7 +127,7 @@ export function upstreamRequestHeaders(
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     const value = rawHeaders[i + 1]!
-    const lower = name.toLowerCase()
+    const lower = lowerName(name)
     if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || endsAtGateway(lower)) continue
     if (lower === 'host') host = value
     else if (lower === 'x-forwarded-for') forwardedFor.push(value)
@@ -113,7 +150,7 @@ export function upstreamRequestHeaders(
 /** The first value of a field, or undefined when absent. */
 export function findHeader(rawHeaders: readonly string[], name: string): string | undefined {
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === name) return rawHeaders[i + 1]
+    if (lowerName(rawHeaders[i]!) === name) return rawHeaders[i + 1]
   }
   return undefined
 }
@@ -122,7 +159,7 @@ export function findHeader(rawHeaders: readonly string[], name: string): string 
 export function headerValues(rawHeaders: readonly string[], name: string): string[] {
   const values: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!)
+    if (lowerName(rawHeaders[i]!) === name) values.push(rawHeaders[i + 1]!)
   }
   return values
 }
@@ -143,7 +180,7 @@ export function withoutHeaders(
 ): string[] {
   const kept: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (!names.has(rawHeaders[i]!.toLowerCase())) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!)
+    if (!names.has(lowerName(rawHeaders[i]!))) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!)
   }
   return kept
 }
@@ -152,7 +189,7 @@ export function withoutHeaders(
 export function onlyHeaders(rawHeaders: readonly string[], names: ReadonlySet<string>): string[] {
   const kept: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (names.has(rawHeaders[i]!.toLowerCase())) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!)
+    if (names.has(lowerName(rawHeaders[i]!))) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!)
   }
   return kept
 }
