@@ -62,6 +62,7 @@ export class ConnectionBook {
       if (connection.owed.size > 0) return
       connection.idleSince = performance.now()
       connection.bytesAtIdle = connection.socket.bytesRead
+      if (connection.settledWaiters.length === 0) return
       const waiters = connection.settledWaiters.splice(0)
       for (const resolve of waiters) resolve()
     })

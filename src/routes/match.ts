@@ -72,6 +72,8 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]) {
 }
 
 function safeDecode(part: string): string {
+  // Most resource keys carry no escapes: nothing to decode, no new string.
+  if (!part.includes('%')) return part
   try {
     return decodeURIComponent(part)
   } catch {
