@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { stripHopByHop } from '../http/headers.ts'
+import { lowerName, stripHopByHop } from '../http/headers.ts'
 
 /**
  * Passes an upstream `103 Early Hints` on to the client (RFC 8297; a proxy forwards 1xx, RFC
@@ -8,15 +8,15 @@ import { stripHopByHop } from '../http/headers.ts'
  */
 export function forwardEarlyHints(res: ServerResponse, rawHeaders: readonly string[]): void {
   if (res.headersSent || res.destroyed) return
-  const hints: Record<string, string[]> = {}
-  const fields = stripHopByHop(rawHeaders)
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i]!.toLowerCase()
-    ;(hints[name] ??= []).push(fields[i + 1]!)
-  }
-  if (!hints.link) return
   try {
-    res.writeEarlyHints(hints)
+    // No prototype: the names are the upstream's (`__proto__`, `constructor` are just fields).
+    const hints = Object.create(null) as Record<string, string[]>
+    const fields = stripHopByHop(rawHeaders)
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = lowerName(fields[i]!)
+      ;(hints[name] ??= []).push(fields[i + 1]!)
+    }
+    if (hints.link) res.writeEarlyHints(hints)
   } catch {
     // A hint Node will not write (bad bytes): the final response still follows.
   }
