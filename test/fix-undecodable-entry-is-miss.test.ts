@@ -17,21 +17,26 @@ let origin: Origin
 let gw: TestGateway
 let redis: Redis
 
+// A well-formed entry of this format (the first test checks that it decodes): each bad value
+// below breaks exactly one thing in it.
+const BODY = '{"stale":true}'
 const META = {
-  v: 2,
+  v: ENTRY_FORMAT_VERSION,
   status: 200,
-  headers: ['content-type', 'application/json'],
+  headers: ['content-type', 'application/json', 'content-length', String(BODY.length)],
   receivedAt: Date.now(),
   initialAge: 0,
   lifetime: 600,
   generations: ['', '', ''],
   vary: '',
+  staleWhileRevalidate: 0,
+  staleIfError: 0,
 }
-const line = (meta: unknown) => Buffer.from(JSON.stringify(meta) + '\n{"stale":true}')
+const line = (meta: unknown, body = BODY) => Buffer.from(JSON.stringify(meta) + '\n' + body)
 
 const BAD_VALUES: Record<string, Buffer> = {
   foreign: Buffer.from('PONG'),
-  'not json': Buffer.from('{"v":2,\n{}'),
+  'not json': Buffer.from(`{"v":${ENTRY_FORMAT_VERSION},\n{}`),
   truncated: line(META).subarray(0, 20),
   'older format': line({ ...META, v: 1 }),
   'missing field': line({ ...META, headers: undefined }),
@@ -39,6 +44,14 @@ const BAD_VALUES: Record<string, Buffer> = {
   'header not a string': line({ ...META, headers: ['x-a', 7] }),
   'status out of range': line({ ...META, status: 700 }),
   'json array': Buffer.from('[1,2]\n{}'),
+  // The head must frame the body it is replayed with, or the client's connection desyncs.
+  'content-length shorter than the body': line({ ...META, headers: ['Content-Length', '2'] }),
+  'content-length longer than the body': line({ ...META, headers: ['content-length', '100'] }),
+  'a second, different content-length': line({
+    ...META,
+    headers: [...META.headers, 'Content-Length', '15'],
+  }),
+  'a transfer-encoding': line({ ...META, headers: ['transfer-encoding', 'chunked'] }),
 }
 
 beforeAll(async () => {
@@ -61,6 +74,17 @@ const get = () =>
 const cacheStatus = (raw: string[]) => raw[raw.findIndex((h) => h === 'X-Cache-Status') + 1]
 
 describe('an entry that does not decode', () => {
+  it('(the well-formed entry the bad values are made from is a hit)', async () => {
+    await get()
+    const [key] = await redis.keys(`${prefix}*:e${ENTRY_FORMAT_VERSION}:*`)
+    const meta = { ...META, receivedAt: Date.now() }
+    const stored = JSON.parse((await redis.getBuffer(key!))!.toString().split('\n')[0]!)
+    await redis.set(key!, line({ ...meta, generations: stored.generations }), 'PX', 60_000)
+    const hit = await get()
+    expect(cacheStatus(hit.rawHeaders)).toBe('HIT')
+    expect(hit.body.toString()).toBe(BODY)
+  })
+
   it.each(Object.keys(BAD_VALUES))('%s: a counted miss, then overwritten', async (name) => {
     await get()
     const [key] = await redis.keys(`${prefix}*:e${ENTRY_FORMAT_VERSION}:*`)

@@ -85,7 +85,25 @@ function decodeOnce(value: Buffer): CacheEntry | undefined {
   } catch {
     return undefined
   }
-  return isEntryMeta(meta) ? { meta, body: value.subarray(newline + 1) } : undefined
+  if (!isEntryMeta(meta)) return undefined
+  const body = value.subarray(newline + 1)
+  return framingMatches(meta.headers, body.length) ? { meta, body } : undefined
+}
+
+/**
+ * Whether the stored head frames the stored body: every `Content-Length` is exactly its length,
+ * and there is no `Transfer-Encoding` (hop-by-hop, never stored). Replaying a head that says 2
+ * bytes with a 5-byte body would leave 3 bytes on the client's connection as the start of its
+ * next response (RFC 9112 §6.3).
+ */
+function framingMatches(headers: readonly string[], bodyLength: number): boolean {
+  const length = String(bodyLength)
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!.toLowerCase()
+    if (name === 'transfer-encoding') return false
+    if (name === 'content-length' && headers[i + 1]!.trim() !== length) return false
+  }
+  return true
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string'
