@@ -158,7 +158,7 @@ function pipeBody(res: ServerResponse, body: Readable, reply: Reply, exchange: E
   body.once('end', () => res.end())
   body.once('error', () => {
     abortedBy ??= 'upstream'
-    res.destroy()
+    cutAfterWritten(res)
   })
   res.once('close', () => {
     if (!res.writableFinished) {
@@ -167,4 +167,24 @@ function pipeBody(res: ServerResponse, body: Readable, reply: Reply, exchange: E
     }
     finish()
   })
+}
+
+/** How long a cut waits for what was written to reach a client that is not reading. */
+const CUT_FLUSH_MS = 5_000
+
+/**
+ * Ends a response whose body broke upstream: the bytes already written still reach the client,
+ * then the connection closes without the rest (no last chunk, or fewer bytes than
+ * `Content-Length`), so the client sees an incomplete message (RFC 9112 §8), never a complete
+ * one. Destroying at once would drop writes still queued on the socket. A response still queued
+ * behind an earlier one on its connection has written nothing: it is destroyed.
+ */
+function cutAfterWritten(res: ServerResponse): void {
+  const socket = res.socket
+  if (!socket || socket.destroyed || socket.writableLength === 0) {
+    res.destroy()
+    return
+  }
+  socket.end()
+  setTimeout(() => res.destroy(), CUT_FLUSH_MS).unref()
 }

@@ -228,12 +228,22 @@ function declaredLength(rawHeaders: readonly string[]): number | undefined {
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined
 }
 
+/**
+ * What arrived of a small body before the upstream broke, then the break: the chunks are pushed
+ * on the first read and the stream is destroyed on the next one, once they have been taken
+ * (destroying in the same tick would drop them).
+ */
 function brokenBody(chunks: Buffer[], error: unknown): Readable {
+  let delivered = chunks.length === 0
   return new Readable({
     read() {
+      if (delivered) {
+        this.destroy(error as Error)
+        return
+      }
+      delivered = true
       for (const chunk of chunks) this.push(chunk)
       chunks.length = 0
-      this.destroy(error as Error)
     },
   })
 }
