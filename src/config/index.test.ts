@@ -68,7 +68,11 @@ describe('loadConfig', () => {
       { UPSTREAM_URL: 'ftp://x' },
       /^UPSTREAM_URL="ftp:\/\/x": expected an absolute URL/,
     ],
-    ['UPSTREAM_URL', { UPSTREAM_URL: 'https://u:p@x/' }, /without query, fragment or credentials/],
+    [
+      'UPSTREAM_URL',
+      { UPSTREAM_URL: 'https://u:secret@x/' },
+      /^UPSTREAM_URL="https:\/\/u:\*\*\*@x\/": expected a URL without query, fragment or credentials/,
+    ],
     ['PORT', { ...base, PORT: '80a' }, /^PORT="80a": expected a whole number from 0 to 65535$/],
     ['ADMIN_PORT', { ...base, ADMIN_PORT: '70000' }, /^ADMIN_PORT=/],
     ['UPSTREAM_TIMEOUT_MS', { ...base, UPSTREAM_TIMEOUT_MS: '-1' }, /^UPSTREAM_TIMEOUT_MS=/],
@@ -105,6 +109,40 @@ describe('loadConfig', () => {
       /^ROUTES_FILE="\/nonexistent.yaml"/,
     ],
     ['ERROR_CODE_LABEL_CAP', { ...base, ERROR_CODE_LABEL_CAP: '0' }, /^ERROR_CODE_LABEL_CAP=/],
+    // Past Node's longest timer (2³¹−1 ms) a delay fires after 1 ms: the opposite of what is asked.
+    ...[
+      'UPSTREAM_TIMEOUT_MS',
+      'UPSTREAM_BODY_TIMEOUT_MS',
+      'SHUTDOWN_DRAIN_MS',
+      'CACHE_STORE_TIMEOUT_MS',
+      'CACHE_BREAKER_COOLDOWN_MS',
+    ].map((name): [string, Record<string, string>, RegExp] => [
+      name,
+      { ...base, [name]: '2147483648' },
+      new RegExp(`^${name}="2147483648": expected a whole number from [01] to 2147483647$`),
+    ]),
+    [
+      'CACHE_TTL_SECONDS',
+      { ...base, CACHE_TTL_SECONDS: '99999999999' },
+      /^CACHE_TTL_SECONDS="99999999999": expected a whole number from 0 to 2147483647$/,
+    ],
+    [
+      'REDIS_URL',
+      { ...base, REDIS_URL: 'redis://127.0.0.1:6379/abc' },
+      /^REDIS_URL=.*path, if any, is a database number$/,
+    ],
+    [
+      'REDIS_URL',
+      { ...base, REDIS_URL: 'redis://user:s%zzecret@127.0.0.1:6379' },
+      /^REDIS_URL="redis:\/\/user:\*\*\*@127\.0\.0\.1:6379": expected credentials in valid percent-encoding$/,
+    ],
+    ['HTTPS_PROXY', { ...base, HTTPS_PROXY: 'garbage' }, /^HTTPS_PROXY="garbage": expected/],
+    ['https_proxy', { ...base, https_proxy: 'http://' }, /^https_proxy="http:\/\/": expected/],
+    [
+      'HTTP_PROXY',
+      { ...base, HTTP_PROXY: 'ftp://user:secret@proxy' },
+      /^HTTP_PROXY="ftp:\/\/user:\*\*\*@proxy": expected an absolute URL \(http: or https:\)$/,
+    ],
   ]
   for (const [name, env, message] of bad) {
     it(`rejects a bad ${name} with one line naming it`, () => {
@@ -117,6 +155,7 @@ describe('loadConfig', () => {
       expect(error).toBeInstanceOf(ConfigError)
       expect((error as Error).message).toMatch(message)
       expect((error as Error).message).not.toContain('\n')
+      expect((error as Error).message).not.toContain('secret')
     })
   }
 })

@@ -7,9 +7,11 @@ import {
   readChoice,
   readHostPortList,
   readInteger,
+  readMilliseconds,
   readPort,
   readString,
   readUrl,
+  withoutPassword,
 } from './parse.ts'
 import type { Config, UpstreamConfig } from './types.ts'
 
@@ -17,12 +19,18 @@ export { ConfigError } from './errors.ts'
 export type * from './types.ts'
 
 const CACHEABLE_STATUSES = [200, 203]
+/** 2³¹−1 s (68 years): a longer freshness would overflow the store's expiry in milliseconds. */
+const MAX_CACHE_SECONDS = 2_147_483_647
 const UPSTREAM_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/
 
 function toUpstream(name: string, variable: string, raw: string, env: Env): UpstreamConfig {
   const url = readUrl(env, variable, raw, ['http:', 'https:'])
   if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError(variable, raw, 'a URL without query, fragment or credentials')
+    throw new ConfigError(
+      variable,
+      withoutPassword(raw),
+      'a URL without query, fragment or credentials'
+    )
   }
   return Object.freeze({
     name,
@@ -87,6 +95,47 @@ function readCacheStatuses(env: Env): ReadonlySet<number> {
 }
 
 /**
+ * `REDIS_URL` as the Redis client will read it: `redis:` or `rediss:`, a database number as the
+ * path if any, and credentials that percent-decode.
+ */
+function checkRedisUrl(env: Env, raw: string): void {
+  const url = readUrl(env, 'REDIS_URL', raw, ['redis:', 'rediss:'])
+  if (!/^\/?\d{0,9}$/.test(url.pathname)) {
+    throw new ConfigError(
+      'REDIS_URL',
+      withoutPassword(raw),
+      'a redis: or rediss: URL whose path, if any, is a database number'
+    )
+  }
+  try {
+    decodeURIComponent(url.username)
+    decodeURIComponent(url.password)
+  } catch {
+    throw new ConfigError(
+      'REDIS_URL',
+      withoutPassword(raw),
+      'credentials in valid percent-encoding'
+    )
+  }
+}
+
+/**
+ * The egress proxy variables undici's `EnvHttpProxyAgent` reads: each one set must be an
+ * `http:` or `https:` URL with a host, or start-up would fail later with a message that does
+ * not name it.
+ */
+function checkEgressProxies(env: Env): void {
+  for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
+    const raw = readString(env, name)
+    if (raw === undefined) continue
+    const url = readUrl(env, name, raw, ['http:', 'https:'])
+    if (!url.hostname) {
+      throw new ConfigError(name, withoutPassword(raw), 'an http: or https: URL with a host')
+    }
+  }
+}
+
+/**
  * Turns the environment into a frozen, typed configuration. A bad value throws a
  * {@link ConfigError} whose message names the variable, the value and what was expected.
  *
@@ -95,7 +144,8 @@ function readCacheStatuses(env: Env): ReadonlySet<number> {
 export function loadConfig(env: Env, { requireUpstream = true } = {}): Config {
   const upstreams = readUpstreams(env, requireUpstream)
   const redisUrl = readString(env, 'REDIS_URL')
-  if (redisUrl !== undefined) readUrl(env, 'REDIS_URL', redisUrl, ['redis:', 'rediss:'])
+  if (redisUrl !== undefined) checkRedisUrl(env, redisUrl)
+  checkEgressProxies(env)
   const redisMode = readChoice(
     env,
     'REDIS_MODE',
@@ -126,15 +176,15 @@ export function loadConfig(env: Env, { requireUpstream = true } = {}): Config {
     port: readPort(env, 'PORT', 8080),
     adminHost: readString(env, 'ADMIN_HOST') ?? '0.0.0.0',
     adminPort: readPort(env, 'ADMIN_PORT', 9464),
-    upstreamTimeoutMs: readInteger(env, 'UPSTREAM_TIMEOUT_MS', 35_000, { min: 1 }),
-    upstreamBodyTimeoutMs: readInteger(env, 'UPSTREAM_BODY_TIMEOUT_MS', 300_000, { min: 1 }),
+    upstreamTimeoutMs: readMilliseconds(env, 'UPSTREAM_TIMEOUT_MS', 35_000),
+    upstreamBodyTimeoutMs: readMilliseconds(env, 'UPSTREAM_BODY_TIMEOUT_MS', 300_000),
     upstreamConnections: readInteger(env, 'UPSTREAM_CONNECTIONS', 128, { min: 1, max: 65535 }),
     upstreamRetries: readInteger(env, 'UPSTREAM_RETRIES', 1, { min: 0, max: 5 }),
     maxRequestBytes:
       maxRequestBytes === undefined
         ? undefined
         : readInteger(env, 'MAX_REQUEST_BYTES', 0, { min: 1 }),
-    shutdownDrainMs: readInteger(env, 'SHUTDOWN_DRAIN_MS', 25_000),
+    shutdownDrainMs: readMilliseconds(env, 'SHUTDOWN_DRAIN_MS', 25_000, { min: 0 }),
     redis: {
       url: redisUrl,
       mode: redisMode,
@@ -144,15 +194,15 @@ export function loadConfig(env: Env, { requireUpstream = true } = {}): Config {
     },
     cache: {
       enabled: readChoice(env, 'CACHE', ['on', 'off'], 'on') === 'on',
-      ttlSeconds: readInteger(env, 'CACHE_TTL_SECONDS', 60),
-      staleSeconds: readInteger(env, 'CACHE_STALE_SECONDS', 30),
+      ttlSeconds: readInteger(env, 'CACHE_TTL_SECONDS', 60, { max: MAX_CACHE_SECONDS }),
+      staleSeconds: readInteger(env, 'CACHE_STALE_SECONDS', 30, { max: MAX_CACHE_SECONDS }),
       retainSeconds: readInteger(env, 'CACHE_RETAIN_SECONDS', 300, { max: 86_400 }),
       statuses: readCacheStatuses(env),
       maxEntryBytes: readInteger(env, 'CACHE_MAX_ENTRY_BYTES', 1_048_576, { min: 1 }),
       memoryMaxBytes: readInteger(env, 'CACHE_MEMORY_MAX_BYTES', 67_108_864, { min: 1024 }),
-      storeTimeoutMs: readInteger(env, 'CACHE_STORE_TIMEOUT_MS', 50, { min: 1 }),
+      storeTimeoutMs: readMilliseconds(env, 'CACHE_STORE_TIMEOUT_MS', 50),
       breakerFailures: readInteger(env, 'CACHE_BREAKER_FAILURES', 5, { min: 1 }),
-      breakerCooldownMs: readInteger(env, 'CACHE_BREAKER_COOLDOWN_MS', 5_000, { min: 1 }),
+      breakerCooldownMs: readMilliseconds(env, 'CACHE_BREAKER_COOLDOWN_MS', 5_000),
       keySecret: readString(env, 'CACHE_KEY_SECRET'),
     },
     adminToken: readString(env, 'ADMIN_TOKEN'),

@@ -24,6 +24,18 @@ export function readInteger(
   return value
 }
 
+/**
+ * The longest delay Node's timers take (2³¹−1 ms, about 24.8 days): a longer one fires after
+ * 1 ms, so a drain deadline or a push interval set beyond it would do the opposite of what was
+ * asked.
+ */
+export const MAX_TIMER_MS = 2_147_483_647
+
+/** A duration in milliseconds, from `min` to {@link MAX_TIMER_MS}. */
+export function readMilliseconds(env: Env, name: string, fallback: number, { min = 1 } = {}) {
+  return readInteger(env, name, fallback, { min, max: MAX_TIMER_MS })
+}
+
 export function readChoice<T extends string>(
   env: Env,
   name: string,
@@ -42,16 +54,24 @@ export function readPort(env: Env, name: string, fallback: number): number {
 }
 
 export function readUrl(env: Env, name: string, raw: string, protocols: readonly string[]): URL {
-  let url: URL
+  let url: URL | undefined
   try {
     url = new URL(raw)
   } catch {
-    throw new ConfigError(name, raw, `an absolute URL (${protocols.join(' or ')})`)
+    // Reported below.
   }
-  if (!protocols.includes(url.protocol)) {
-    throw new ConfigError(name, raw, `an absolute URL (${protocols.join(' or ')})`)
+  if (!url || !protocols.includes(url.protocol)) {
+    throw new ConfigError(name, withoutPassword(raw), `an absolute URL (${protocols.join(' or ')})`)
   }
   return url
+}
+
+/**
+ * A URL as it may appear in an error line: a password in it (`REDIS_URL`, `HTTPS_PROXY`) is
+ * replaced with `***`, so a typo elsewhere in the URL does not put the secret in the logs.
+ */
+export function withoutPassword(raw: string): string {
+  return raw.replace(/^([^:/?#]+:\/\/[^/?#@]*?:)[^/?#]*@/, '$1***@')
 }
 
 export function readHostPortList(env: Env, name: string): { host: string; port: number }[] {

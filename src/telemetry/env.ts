@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/errors.ts'
+import { MAX_TIMER_MS } from '../config/parse.ts'
 import { tracingEnabled } from './traces-env.ts'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -137,8 +138,8 @@ function milliseconds(env: Env, name: string, fallback: number): number {
   const value = read(env, name)
   if (value === undefined) return fallback
   const ms = Number(value)
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(ms) || ms <= 0) {
-    throw new ConfigError(name, value, 'a whole number of milliseconds above 0')
+  if (!/^\d+$/.test(value) || ms <= 0 || ms > MAX_TIMER_MS) {
+    throw new ConfigError(name, value, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`)
   }
   return ms
 }
