@@ -14,6 +14,10 @@ export const GATEWAY_ERRORS = {
     message: 'The request body is larger than this gateway accepts',
   },
   INVALID_PATH: { status: 400, message: 'The request target is not a valid origin-form path' },
+  UNSUPPORTED_TRANSFER_CODING: {
+    status: 400,
+    message: 'The request body has a transfer coding other than chunked',
+  },
   NOT_CACHED: {
     status: 504,
     message: 'The request asked for a cached response only, and none is usable',

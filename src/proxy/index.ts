@@ -19,6 +19,17 @@ export interface UpstreamStageOptions {
 
 type Bindings = { incoming: IncomingMessage; outgoing: ServerResponse }
 
+/**
+ * Whether the request body carries a transfer coding besides `chunked`, which Node's parser
+ * undoes: the bytes it hands on are still coded (`gzip, chunked` gives gzip bytes), and sent on
+ * without the coding they would reach the upstream as a different body (RFC 9112 §6.1). Node
+ * itself refuses a coding list that does not end in `chunked` with 400; this is its sibling.
+ */
+function codedBeyondChunked(incoming: IncomingMessage): boolean {
+  const codings = incoming.headers['transfer-encoding']
+  return codings !== undefined && codings.trim().toLowerCase() !== 'chunked'
+}
+
 function hasBody(incoming: IncomingMessage): boolean {
   // RFC 9112 §6.3: a request has a body when it declares a length or a transfer coding.
   const length = incoming.headers['content-length']
@@ -48,6 +59,11 @@ export function upstreamStage(
       return
     }
     const withBody = hasBody(incoming)
+    if (withBody && codedBeyondChunked(incoming)) {
+      exchange.reply = gatewayReply('UNSUPPORTED_TRANSFER_CODING')
+      outgoing.shouldKeepAlive = false
+      return
+    }
     const limit = options.maxRequestBytes
     if (
       withBody &&
