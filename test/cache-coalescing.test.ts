@@ -55,6 +55,33 @@ describe('coalescing concurrent misses', () => {
     )
   })
 
+  it('gives a waiter the answer only when the fields its Vary lists match (RFC 9111 §4.1)', async () => {
+    const varying = (vary: string) =>
+      `/files/varied-${vary === '*' ? 'star' : 'tenant'}?delay=300&headers=${encodeURIComponent(JSON.stringify({ vary }))}`
+    const n = (a: Answer) => (JSON.parse(a.body.toString()) as { n: number }).n
+    const path = varying('X-Tenant')
+    const leader = send(path, { 'x-tenant': 'a' })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const [first, same, other] = await within(
+      5_000,
+      Promise.all([leader, send(path, { 'x-tenant': 'a' }), send(path, { 'x-tenant': 'b' })])
+    )
+    expect(first!.cache).toBe('MISS')
+    expect(same!.cache).toBe('COALESCED')
+    expect(n(same!)).toBe(n(first!))
+    expect(other!.cache).toBe('MISS')
+    expect(n(other!)).not.toBe(n(first!))
+    expect(origin.count((r) => r.path === '/files/varied-tenant')).toBe(2)
+
+    // `Vary: *`: no two requests are the same variant.
+    const star = varying('*')
+    const starLeader = send(star)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const answers = await within(5_000, Promise.all([starLeader, send(star), send(star)]))
+    expect(answers.map((a) => a.cache)).toEqual(['MISS', 'MISS', 'MISS'])
+    expect(origin.count((r) => r.path === '/files/varied-star')).toBe(3)
+  })
+
   it('shares a response that is not storable and releases waiters at once (no lock wait)', async () => {
     const path = '/files/herd404?status=404&delay=300'
     // nginx's cache lock would hold these up to 5 s; here they end with the leader.

@@ -11,15 +11,23 @@ export class Flight {
   readonly key: string
   /** Resource ids its answer depends on: a local invalidation detaches it. */
   readonly resources: readonly string[]
+  /** The leading request's headers: a waiter shares the answer only if its `Vary` fields match. */
+  readonly requestHeaders: readonly string[]
   readonly result: Promise<SharedResponse | undefined>
   #resolve!: (response: SharedResponse | undefined) => void
   #waiters = 0
   #settled = false
   readonly #onFirstWaiter: () => void
 
-  constructor(key: string, resources: readonly string[], onFirstWaiter: () => void) {
+  constructor(
+    key: string,
+    resources: readonly string[],
+    onFirstWaiter: () => void,
+    requestHeaders: readonly string[] = []
+  ) {
     this.key = key
     this.resources = resources
+    this.requestHeaders = requestHeaders
     this.#onFirstWaiter = onFirstWaiter
     this.result = new Promise((resolve) => (this.#resolve = resolve))
   }
@@ -61,10 +69,16 @@ export class Coalescer {
 
   /**
    * Starts a flight; `onFirstWaiter` runs when a first request joins (the leader then stops
-   * letting its own client's disconnect cancel the upstream call).
+   * letting its own client's disconnect cancel the upstream call). `requestHeaders` are the
+   * leader's, against which a waiter's are compared for the fields the answer's `Vary` names.
    */
-  lead(key: string, resources: readonly string[], onFirstWaiter: () => void): Flight {
-    const flight = new Flight(key, resources, onFirstWaiter)
+  lead(
+    key: string,
+    resources: readonly string[],
+    onFirstWaiter: () => void,
+    requestHeaders: readonly string[] = []
+  ): Flight {
+    const flight = new Flight(key, resources, onFirstWaiter, requestHeaders)
     this.#flights.set(key, flight)
     return flight
   }

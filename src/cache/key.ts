@@ -199,3 +199,18 @@ export function varyDigest(names: readonly string[], rawHeaders: readonly string
   if (extra.length === 0) return ''
   return digest(JSON.stringify(extra.map((name) => [name, headerValue(rawHeaders, name) ?? null])))
 }
+
+/**
+ * Whether an answer to the `leader`'s request is also the answer to the `waiter`'s, the cache key
+ * being the same (RFC 9111 §4.1): the same values of every field its `Vary` lists (`names`, lower
+ * case). Never for `Vary: *`.
+ */
+export function sameVariant(
+  names: readonly string[],
+  leader: readonly string[],
+  waiter: readonly string[]
+): boolean {
+  if (names.length === 0) return true
+  if (names.includes('*')) return false
+  return varyDigest(names, leader) === varyDigest(names, waiter)
+}

@@ -7,7 +7,7 @@ import { decodeEntry, entryUse, type CacheEntry } from './entry.ts'
 import type { EntryPolicy } from './entry-writer.ts'
 import type { GuardedStore } from './guarded-store.ts'
 import type { Invalidator } from './invalidation.ts'
-import { varyDigest, type CacheKeys, type LookupKeys } from './key.ts'
+import { sameVariant, varyDigest, type CacheKeys, type LookupKeys } from './key.ts'
 import { settleLeader } from './leader.ts'
 import { writeTargets, type ParentHints } from './parent-hints.ts'
 import type { Refresher } from './refresher.ts'
@@ -154,6 +154,11 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
       if (!flight) return { joined: false, flight: lead?.() }
       const shared = await flight.join()
       if (!shared) continue
+      // The answer varies on fields this request sends differently: not its answer.
+      const vary = varyNames(shared.rawHeaders)
+      if (!sameVariant(vary, flight.requestHeaders, c.env.incoming.rawHeaders)) {
+        return { joined: false, flight: undefined }
+      }
       const exchange = c.get('exchange')
       exchange.cacheStatus = status
       exchange.reply = replyFromShared(shared, request.head)
@@ -221,10 +226,15 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
     let flight: Flight | undefined
     if (shareable) {
       const lead = () =>
-        coalescer.lead(candidates.at(-1)!, lookupKeys.resources, () => {
-          // Others wait on this call now: one client leaving must not cancel it.
-          exchange.sharedUpstream = true
-        })
+        coalescer.lead(
+          candidates.at(-1)!,
+          lookupKeys.resources,
+          () => {
+            // Others wait on this call now: one client leaving must not cancel it.
+            exchange.sharedUpstream = true
+          },
+          rawHeaders
+        )
       // A waiter is labelled `coalesced`, unless the store failed it: the outage is what the
       // dashboards must see.
       const waited: CacheStatus = found.unavailable ? 'unavailable' : 'coalesced'
