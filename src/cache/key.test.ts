@@ -90,6 +90,17 @@ describe('CacheKeys', () => {
     ])
   })
 
+  it('keys by the credential the upstream is sent: fields named in Connection are not', () => {
+    const anonymous = keys.credential([])
+    const dropped = ['Connection', 'Authorization, consumerKey', ...AUTH]
+    expect(keys.credential(dropped)).toBe(anonymous)
+    expect(keys.credential(['Connection', 'keep-alive', ...AUTH])).toBe(keys.credential(AUTH))
+    expect(keys.credential(['Connection', 'consumerKey', ...AUTH])).toBe(
+      keys.credential(AUTH.slice(0, 2))
+    )
+    expect(keys.credential(AUTH)).not.toBe(anonymous)
+  })
+
   it('uses HMAC when a secret is set', () => {
     const hmac = new CacheKeys({ prefix: 'p:', secret: 's' })
     expect(hmac.credential(AUTH)).not.toBe(keys.credential(AUTH))

@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import type { RouteMatch } from '../routes/types.ts'
-import { headerValue } from '../http/headers.ts'
+import { findHeader, headerValue, stripHopByHop } from '../http/headers.ts'
 import { ENTRY_FORMAT_VERSION } from './entry.ts'
 
 /** Request headers that select a representation; always part of the key. */
@@ -102,8 +102,14 @@ export class CacheKeys {
   /**
    * A digest of `Authorization` + `consumerKey` (API 1.0 sends both; 2.0 only the first):
    * HMAC-SHA256 under `CACHE_KEY_SECRET`, else SHA-256. The raw values never leave this function.
+   * It is the credential the upstream is sent: a field the client's `Connection` names is dropped
+   * on the way (RFC 9110 §7.6.1), so it does not key the answer either.
    */
-  credential(rawHeaders: readonly string[]): string {
+  credential(clientHeaders: readonly string[]): string {
+    const rawHeaders =
+      findHeader(clientHeaders, 'connection') === undefined
+        ? clientHeaders
+        : stripHopByHop(clientHeaders)
     const material = `${headerValue(rawHeaders, 'authorization') ?? ''}\n${headerValue(rawHeaders, 'consumerkey') ?? ''}`
     const memo = this.#digests
     let value = memo.get(material)
