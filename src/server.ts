@@ -87,7 +87,26 @@ export async function startGateway(
   const connections = new ConnectionBook()
   const answered = new WeakSet<Socket>()
   const refused = (reason: string) => () => metrics.metrics.rejectedRequests.inc({ reason })
-  const server = createServer({ shouldUpgradeCallback: takeUpgrade }, proxyRequestListener(proxy))
+  const forwardRequest = proxyRequestListener(proxy)
+  const server = createServer(
+    // Node answers an HTTP/1.1 request without Host itself, with no 'request' event: it was
+    // neither counted nor logged. It is refused here instead, as a malformed request is.
+    { shouldUpgradeCallback: takeUpgrade, requireHostHeader: false },
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (
+        req.headers.host === undefined &&
+        req.httpVersionMajor === 1 &&
+        req.httpVersionMinor >= 1
+      ) {
+        // RFC 9112 §3.2: a request of HTTP/1.1 that lacks Host is a 400.
+        refused('bad_request')()
+        res.shouldKeepAlive = false
+        res.writeHead(400, { 'content-length': '0' }).end()
+        return
+      }
+      forwardRequest(req, res)
+    }
+  )
   // Uploads of many GiB stream for a long time: no whole-request deadline, but headers must
   // arrive promptly, and idle keep-alive connections outlive typical client pools.
   server.requestTimeout = 0
