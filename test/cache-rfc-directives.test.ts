@@ -208,6 +208,21 @@ describe.concurrent('origin stale directives and request directives', () => {
       expect(metrics).toMatch(/drive_error_code="NOT_CACHED"/)
     })
 
+    it('only-if-cached on a stale entry served in the stale window: no background refresh either', async ({
+      expect,
+    }) => {
+      const path = '/files/dir-req-only-if-cached-stale'
+      origin.on(path, exactly(['Cache-Control', 'max-age=1']))
+      await send(wide, path)
+      await sleep(1_300)
+      expect((await send(wide, path, 'only-if-cached')).cache).toBe('STALE')
+      await sleep(300)
+      expect(calls(path)).toBe(1)
+      // Without the directive the same stale use does refresh in the background.
+      expect((await send(wide, path)).cache).toBe('STALE')
+      await expect.poll(() => calls(path)).toBe(2)
+    })
+
     it('no-store: bypasses the cache', async ({ expect }) => {
       const path = '/files/dir-req-no-store'
       origin.on(path, exactly(['Cache-Control', 'max-age=60']))

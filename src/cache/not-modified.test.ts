@@ -28,6 +28,16 @@ describe('notModifiedMatches (RFC 9111 §4.3.4)', () => {
   ])('304 with %j → %s', (response, expected) => {
     expect(notModifiedMatches(stored, response)).toBe(expected)
   })
+  it.each([
+    // A strong validator in the 304 identifies only a stored response with that strong validator.
+    ['W/"v1"', '"v1"', false],
+    ['W/"v1"', 'W/"v1"', true],
+    ['"v1"', 'W/"v1"', true],
+    ['W/"v1"', 'W/"v2"', false],
+    [' "v1" ', '"v1"', true],
+  ])('stored ETag %s, 304 ETag %s → %s', (storedTag, responseTag, expected) => {
+    expect(notModifiedMatches(['ETag', storedTag], ['ETag', responseTag])).toBe(expected)
+  })
   it('a 304 with an ETag does not match a stored response without one', () => {
     expect(notModifiedMatches(['Last-Modified', 'x'], ['ETag', '"v1"'])).toBe(false)
   })

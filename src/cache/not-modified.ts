@@ -20,23 +20,25 @@ export function conditionalHeaders(stored: readonly string[]): string[] {
   return fields
 }
 
-function opaque(tag: string): string {
-  const trimmed = tag.trim()
-  return trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed
-}
+const isWeak = (tag: string) => tag.startsWith('W/')
+const opaque = (tag: string) => (isWeak(tag) ? tag.slice(2) : tag)
 
 /**
  * Whether a 304 answers for the stored response (RFC 9111 §4.3.4): its entity tag, when it
- * sends one, matches the stored one (weak comparison, RFC 9110 §8.8.3.2); else its
- * `Last-Modified`, when it sends one, equals the stored one. A 304 with no validator answers
- * the conditional request built from this one entry's validators, so it is taken as this
- * entry's (each key holds one stored response, so there is nothing else it could select).
+ * sends one, identifies the stored one, by strong comparison when the 304's tag is strong (a
+ * strong validator updates only a response with the same strong validator) and by weak
+ * comparison when it is weak (RFC 9110 §8.8.3.2); else its `Last-Modified`, when it sends one,
+ * equals the stored one. A 304 with no validator answers the conditional request built from
+ * this one entry's validators, so it is taken as this entry's (each key holds one stored
+ * response, so there is nothing else it could select).
  */
 export function notModifiedMatches(stored: readonly string[], response: readonly string[]) {
-  const etag = headerValue(response, 'etag')
+  const etag = headerValue(response, 'etag')?.trim()
   if (etag !== undefined) {
-    const storedTag = headerValue(stored, 'etag')
-    return storedTag !== undefined && opaque(storedTag) === opaque(etag)
+    const storedTag = headerValue(stored, 'etag')?.trim()
+    if (storedTag === undefined) return false
+    if (!isWeak(etag)) return !isWeak(storedTag) && storedTag === etag
+    return opaque(storedTag) === opaque(etag)
   }
   const lastModified = headerValue(response, 'last-modified')
   if (lastModified !== undefined) return headerValue(stored, 'last-modified') === lastModified

@@ -2,13 +2,19 @@ import type { Cluster, Redis } from 'ioredis'
 import { newGenerationToken, type CacheStore } from './store.ts'
 
 /**
- * The shared store: Redis through ioredis. Reads of several keys are one `MGET` (in cluster
- * mode, where keys of different resources live in different slots, one `GET` each, sent
- * together). Values are binary-safe buffers; expiry is Redis's own (`PX`).
+ * The shared store: Redis through ioredis. The reads of one turn of the event loop are one `MGET`
+ * (in cluster mode, where keys of different resources live in different slots, one `GET` each,
+ * sent together). Values are binary-safe buffers; expiry is Redis's own (`PX`).
  *
  * @example
  * const store = new RedisStore(createRedisClient(config.redis, { commandTimeoutMs: 50 }))
  */
+interface PendingRead {
+  readonly keys: readonly string[]
+  readonly resolve: (values: (Buffer | undefined)[]) => void
+  readonly reject: (error: unknown) => void
+}
+
 export class RedisStore implements CacheStore {
   readonly kind = 'redis'
   readonly #client: Redis | Cluster
@@ -22,10 +28,47 @@ export class RedisStore implements CacheStore {
   }
 
   async get(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
-    const values = this.#cluster
-      ? await Promise.all(keys.map((key) => this.#client.getBuffer(key)))
-      : await this.#client.mgetBuffer(keys.slice())
-    return values.map((value) => value ?? undefined)
+    if (this.#cluster) {
+      const values = await Promise.all(keys.map((key) => this.#client.getBuffer(key)))
+      return values.map((value) => value ?? undefined)
+    }
+    return new Promise((resolve, reject) => {
+      this.#reads.push({ keys, resolve, reject })
+      if (this.#reads.length === 1) setImmediate(this.#flushReads)
+    })
+  }
+
+  /** Lookups waiting for the end of this turn of the event loop, to go out as one `MGET`. */
+  #reads: PendingRead[] = []
+
+  /**
+   * Sends every lookup of this turn of the event loop as one `MGET`: the requests that arrived
+   * together (one poll of the sockets) cost one command, one write and one reply instead of one
+   * each. They wait for nothing but the end of the turn.
+   */
+  readonly #flushReads = (): void => {
+    const reads = this.#reads
+    this.#reads = []
+    const keys = reads.length === 1 ? reads[0]!.keys.slice() : reads.flatMap((read) => read.keys)
+    let reply: Promise<(Buffer | null)[]>
+    try {
+      reply = this.#client.mgetBuffer(keys)
+    } catch (error) {
+      // Not from this turn's requests: nothing may throw out of a timer callback.
+      reply = Promise.reject(error)
+    }
+    reply.then(
+      (values) => {
+        let at = 0
+        for (const read of reads) {
+          const own = values.slice(at, (at += read.keys.length))
+          read.resolve(own.map((value) => value ?? undefined))
+        }
+      },
+      (error: unknown) => {
+        for (const read of reads) read.reject(error)
+      }
+    )
   }
 
   async set(key: string, value: Buffer, ttlMs: number): Promise<void> {

@@ -202,7 +202,9 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
           found.entry.body,
           lookupKeys.entry + found.entry.meta.receivedAt
         )
-        if (use === 'stale') {
+        // `only-if-cached` wants nothing from the upstream, not even a background refresh
+        // (RFC 9111 §5.2.1.7).
+        if (use === 'stale' && !request.onlyIfCached) {
           refresher.refresh({
             keys: lookupKeys,
             generations: found.generations,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { validateRoute } from './load-file.ts'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadRoutesFile, validateRoute } from './load-file.ts'
 
 const route = (methods: unknown) => ({ methods, template: '/things/{id}', kind: 'lookup' })
 
@@ -19,4 +22,21 @@ describe('route methods (RFC 9110 §9.1: a method is a token, §5.6.2)', () => {
       )
     }
   )
+})
+
+describe("the README's ROUTES_FILE example", () => {
+  it('loads as it is written there', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const example = /A `ROUTES_FILE` looks like this[^\n]*\n\n```yaml\n([\s\S]*?)```/.exec(readme)
+    expect(example).not.toBeNull()
+    const dir = mkdtempSync(join(tmpdir(), 'routes-'))
+    const file = join(dir, 'routes.yaml')
+    writeFileSync(file, example![1]!)
+    const routes = loadRoutesFile(file)
+    rmSync(dir, { recursive: true })
+    expect(routes.map((r) => [r.template, r.kind])).toEqual([
+      ['/files/{resourceKey}/thumbnail', 'lookup'],
+      ['/files/{resourceKey}/share', 'mutation'],
+    ])
+  })
 })
