@@ -55,20 +55,27 @@ function bySpecificity(a: CompiledRoute, b: CompiledRoute): number {
   )
 }
 
-function matchSegments(segments: readonly Segment[], parts: readonly string[]) {
+function matchSegments(route: CompiledRoute, parts: readonly string[]) {
+  const segments = route.segments
+  // A template without `*` fits only paths of its own length: most candidates end here.
+  if (!route.hasRest && segments.length !== parts.length) return undefined
+  // Literals first, so a template that does not fit costs no decoding and no object.
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!
+    if ('rest' in segment) {
+      if (i >= parts.length) return undefined
+      break
+    }
+    const part = parts[i]
+    if (part === undefined || part === '') return undefined
+    if ('literal' in segment && segment.literal !== part) return undefined
+  }
   const params: Record<string, string> = {}
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!
-    if ('rest' in segment) return i < parts.length ? params : undefined
-    const part = parts[i]
-    if (part === undefined || part === '') return undefined
-    if ('literal' in segment) {
-      if (segment.literal !== part) return undefined
-    } else {
-      params[segment.param] = safeDecode(part)
-    }
+    if ('param' in segment) params[segment.param] = safeDecode(parts[i]!)
   }
-  return segments.length === parts.length ? params : undefined
+  return params
 }
 
 function safeDecode(part: string): string {
@@ -109,7 +116,7 @@ export function createRouteMatcher(routes: readonly RouteDefinition[]): RouteMat
     const candidates = byFirst.get(parts[0] ?? '') ?? wildFirst
     for (const candidate of candidates) {
       if (!candidate.methods.has(method)) continue
-      const params = matchSegments(candidate.segments, parts)
+      const params = matchSegments(candidate, parts)
       if (params) return { route: candidate.route, params }
     }
     return undefined
