@@ -64,9 +64,12 @@ export function encodeEntry({ meta, body }: CacheEntry): Buffer {
  * truncated one, an older format, or metadata with a missing or mistyped field. Whatever the
  * store returns, the gateway either decodes an entry it can replay or treats it as a miss.
  */
-export function decodeEntry(value: Buffer): CacheEntry | undefined {
+export function decodeEntry(value: Buffer, { reused = false } = {}): CacheEntry | undefined {
+  if (!reused) return decodeOnce(value)
   // The memory store hands back the Buffer it was given: entries are immutable, so the one
-  // decoded the first time serves every later hit without parsing its JSON again.
+  // decoded the first time serves every later hit without parsing its JSON again. (Not for a
+  // store that reads a new Buffer each time: the table would only keep each decoded entry alive
+  // into the old generation, to be dropped there.)
   const known = decoded.get(value)
   if (known) return known
   const entry = decodeOnce(value)

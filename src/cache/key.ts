@@ -115,7 +115,10 @@ export class CacheKeys {
     const memo = this.#digests
     let value = memo.get(material)
     if (value !== undefined) {
-      // Map order is insertion order: re-inserting makes it the most recently used.
+      // Map order is insertion order: re-inserting makes it the most recently used. Only needed
+      // once the memo is full and something must go; before that, moving the entry would only
+      // churn the table on every request.
+      if (memo.size < CREDENTIAL_MEMO_SIZE) return value
       memo.delete(material)
     } else {
       value =

@@ -116,7 +116,8 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<Gatewa
     try {
       const [value, ...gens] = await store.get([lookupKeys.entry, ...lookupKeys.generations])
       const generations = gens.map((gen) => gen?.toString('latin1') ?? '')
-      const entry = value === undefined ? undefined : decodeEntry(value)
+      const entry =
+        value === undefined ? undefined : decodeEntry(value, { reused: store.kind === 'memory' })
       // Foreign, truncated or older-format: a miss, overwritten by the next storable answer.
       if (value !== undefined && entry === undefined) store.reportUndecodable(value.length)
       const matches =

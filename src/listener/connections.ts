@@ -4,7 +4,8 @@ import type { Socket } from 'node:net'
 /** One client connection and the responses it is still owed, oldest first. */
 interface Connection {
   readonly socket: Socket
-  readonly owed: Set<ServerResponse>
+  /** An array, not a Set: one add and one delete per request would churn a long-lived table. */
+  readonly owed: ServerResponse[]
   /** When the last owed response closed (or the connection opened); for the drain's idle rule. */
   idleSince: number
   /** `socket.bytesRead` at `idleSince`: bytes since then mean a request is on its way. */
@@ -36,7 +37,7 @@ export class ConnectionBook {
     if (this.#connections.has(socket)) return
     const connection: Connection = {
       socket,
-      owed: new Set(),
+      owed: [],
       idleSince: performance.now(),
       bytesAtIdle: 0,
       settledWaiters: [],
@@ -47,7 +48,7 @@ export class ConnectionBook {
       this.#connections.delete(socket)
       // Node finishes these itself while the socket is its own; after CONNECT or Upgrade it no
       // longer does. Destroying a response that has no socket yet emits its 'close'.
-      for (const res of connection.owed) res.destroy()
+      for (const res of connection.owed.slice()) res.destroy()
     })
   }
 
@@ -55,11 +56,12 @@ export class ConnectionBook {
   request(req: IncomingMessage, res: ServerResponse): void {
     const connection = this.#connections.get(req.socket as Socket)
     if (!connection) return
-    connection.owed.add(res)
+    connection.owed.push(res)
     connection.latest = req
     res.once('close', () => {
-      connection.owed.delete(res)
-      if (connection.owed.size > 0) return
+      const at = connection.owed.indexOf(res)
+      if (at >= 0) connection.owed.splice(at, 1)
+      if (connection.owed.length > 0) return
       connection.idleSince = performance.now()
       connection.bytesAtIdle = connection.socket.bytesRead
       if (connection.settledWaiters.length === 0) return
@@ -72,7 +74,7 @@ export class ConnectionBook {
   /** Resolves once every response owed on `socket` has closed (at once if none is). */
   settled(socket: Socket): Promise<void> {
     const connection = this.#connections.get(socket)
-    if (!connection || connection.owed.size === 0) return Promise.resolve()
+    if (!connection || connection.owed.length === 0) return Promise.resolve()
     return new Promise((resolve) => connection.settledWaiters.push(resolve))
   }
 

@@ -60,7 +60,7 @@ function closeAfterNewest(connection: Connection): void {
 function closeIdle(book: ConnectionBook, idleMs: number): void {
   const now = performance.now()
   for (const connection of book.all()) {
-    if (connection.owed.size > 0) continue
+    if (connection.owed.length > 0) continue
     const { socket } = connection
     if (socket.bytesRead !== connection.bytesAtIdle) {
       // Bytes of a request whose head is not complete yet: not idle.
