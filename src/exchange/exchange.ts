@@ -42,6 +42,12 @@ export class Exchange {
   cacheStatus: CacheStatus = 'none'
   reply: Reply | undefined = undefined
   outcome: ExchangeOutcome | undefined = undefined
+  /**
+   * The tracing stage's state for this request (its spans), opaque to everything else. A field
+   * rather than a WeakMap keyed by the exchange: a WeakMap entry lives until the next full GC,
+   * so every request's spans would be carried into the old generation.
+   */
+  trace: object | undefined = undefined
   /** Computed once, when the exchange finishes; what metrics, spans and logs all report. */
   labels: ResponseLabels | undefined = undefined
   readonly #errorCodes: ErrorCodeLabeler

@@ -45,6 +45,8 @@ interface RequestTrace {
   readonly context: Context
 }
 
+const endNothing = () => {}
+
 function recordError(span: Span, error: SpanError | undefined): void {
   if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error.message })
 }
@@ -64,7 +66,12 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
   const tracer = options.tracerProvider.getTracer(pkg.name, pkg.version)
   // Fields this gateway writes upstream; baggage is not among them: it passes through as sent.
   const owned = propagator.fields().filter((field) => field !== 'baggage')
-  const traces = new WeakMap<Exchange, RequestTrace>()
+  const traceOf = (exchange: Exchange) => exchange.trace as RequestTrace | undefined
+  // Only the span goes into the injected context: without the caller's baggage there, the
+  // baggage propagator writes nothing and the client's `baggage` header reaches the upstream
+  // byte for byte.
+  const inject = (span: Span, headers: string[]) =>
+    propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, flatHeaderSetter)
 
   const stage: MiddlewareHandler<GatewayEnv> = async function traceRequest(c, next) {
     const exchange = c.get('exchange')
@@ -84,30 +91,37 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
       const scheme = 'encrypted' in incoming.socket ? 'https' : 'http'
       span.setAttributes(serverStartAttributes(exchange, { scheme, host: headers.host }, logPaths))
     }
-    traces.set(exchange, { span, context: trace.setSpan(parent, span) })
-    exchange.onDone((outcome, labels) => {
-      if (span.isRecording()) {
+    const requestTrace: RequestTrace = { span, context: trace.setSpan(parent, span) }
+    exchange.trace = requestTrace
+    // A span that does not record has nothing to end: no listener for it.
+    if (span.isRecording()) {
+      exchange.onDone((outcome, labels) => {
         const { attributes, error } = serverEnd(outcome, labels, exchange.gatewayError)
         span.setAttributes(attributes)
         recordError(span, error)
-      }
-      span.end(exchange.startedAt + outcome.durationSeconds * 1000)
-    })
+        span.end(exchange.startedAt + outcome.durationSeconds * 1000)
+      })
+    }
     await next()
   }
 
   const upstreamObserver: UpstreamObserver = {
     start(exchange, { upstream, method, headers }) {
-      const parent = traces.get(exchange)?.context ?? ROOT_CONTEXT
+      const requestTrace = traceOf(exchange)
+      for (const field of owned) removeHeader(headers, field)
+      // A request whose trace is not sampled has no span of its own to pass on: the upstream is
+      // told the server span's context (not sampled), and no CLIENT span is made that nobody
+      // would receive.
+      if (requestTrace && !requestTrace.span.isRecording()) {
+        inject(requestTrace.span, headers)
+        return endNothing
+      }
+      const parent = requestTrace?.context ?? ROOT_CONTEXT
       const span = tracer.startSpan(clientSpanName(method), { kind: SpanKind.CLIENT }, parent)
       if (span.isRecording()) {
         span.setAttributes(clientStartAttributes(upstream, method, exchange, logPaths))
       }
-      for (const field of owned) removeHeader(headers, field)
-      // Only the span goes into the injected context: without the caller's baggage there, the
-      // baggage propagator writes nothing and the client's `baggage` header reaches the upstream
-      // byte for byte.
-      propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, flatHeaderSetter)
+      inject(span, headers)
       return (result) => {
         if (span.isRecording()) {
           const { attributes, error } = clientEnd(result)
@@ -123,11 +137,11 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
     stage,
     upstreamObserver,
     traceIdsOf(exchange) {
-      const context = traces.get(exchange)?.span.spanContext()
+      const context = traceOf(exchange)?.span.spanContext()
       return context && { trace_id: context.traceId, span_id: context.spanId }
     },
     exemplarOf(exchange) {
-      const context = traces.get(exchange)?.span.spanContext()
+      const context = traceOf(exchange)?.span.spanContext()
       // Only sampled spans are exported: an exemplar must point at a trace that exists.
       if (!context || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined
       return { trace_id: context.traceId, span_id: context.spanId }
