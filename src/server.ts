@@ -38,6 +38,9 @@ const DRAIN_IDLE_MS = 1_000
 // Node's reasons for refusing a request before it reaches a handler, as bounded label values;
 // undefined for socket errors (the client reset or left), which refuse nothing.
 function rejectReason(code: string | undefined): keyof typeof REFUSALS | undefined {
+  // The connection ended inside a message: a client that left (mid-upload, say), whose request
+  // if routed is already counted as 499; nothing was refused.
+  if (code === 'HPE_INVALID_EOF_STATE') return undefined
   if (code === 'HPE_HEADER_OVERFLOW') return 'header_too_large'
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout'
   if (code?.startsWith('HPE_')) return 'bad_request'

@@ -1,4 +1,5 @@
 import { request } from 'node:http'
+import { connect } from 'node:net'
 
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -232,6 +233,39 @@ describe('methods and bodies', () => {
       await origin.close()
     }
   })
+})
+
+describe('a client that leaves in the middle of its upload', () => {
+  it.each(['end', 'destroy'] as const)(
+    'closing with %s: one 499, not also a refused bad_request',
+    async (close) => {
+      const origin = await startOrigin((req, res) => {
+        req.resume()
+        req.on('end', () => res.end('late'))
+      })
+      const gateway = await startTestGateway({ UPSTREAM_URL: origin.url, CACHE: 'off' })
+      try {
+        const { hostname, port } = new URL(gateway.url)
+        const socket = connect(Number(port), hostname, () => {
+          socket.write('POST /files HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n')
+          socket.write('x'.repeat(100))
+          setTimeout(() => (close === 'end' ? socket.end() : socket.destroy()), 100)
+        })
+        socket.on('error', () => {})
+        const count = async (name: string, labels: Record<string, string>) =>
+          sampleValue(await gateway.scrape(), name, labels) ?? 0
+        await expect
+          .poll(() => count('drive_gateway_responses_total', { http_response_status_code: '499' }))
+          .toBe(1)
+        expect(
+          await count('drive_gateway_rejected_requests_total', { reason: 'bad_request' })
+        ).toBe(0)
+      } finally {
+        await gateway.close()
+        await origin.close()
+      }
+    }
+  )
 })
 
 describe('requests Node refuses before routing', () => {
