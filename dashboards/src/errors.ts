@@ -168,7 +168,8 @@ export function errorsDashboard(): DashboardBuilder {
         {
           description:
             'Bodies cut off after they started: side=upstream when the Drive API broke the ' +
-            'stream, side=client when the client went away.',
+            'stream, side=client when the client went away, side=gateway when the shutdown ' +
+            'drain deadline cut it.',
           unit: 'reqps',
           width: 12,
         }

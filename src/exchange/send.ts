@@ -5,7 +5,8 @@ import { CappedBytes } from '../http/capped-bytes.ts'
 import { findHeader } from '../http/headers.ts'
 import type { Exchange } from './exchange.ts'
 import { gatewayReply } from './gateway-reply.ts'
-import type { Reply } from './types.ts'
+import type { ExchangeOutcome, Reply } from './types.ts'
+import { cutByGateway } from '../http/gateway-cut.ts'
 
 function errorCodeOf(reply: Reply, copy: CappedBytes | undefined): string {
   if (reply.gatewayErrorCode) return reply.gatewayErrorCode
@@ -52,7 +53,7 @@ export function sendReply(res: ServerResponse, reply: Reply, exchange: Exchange)
         errorCode: errorCodeOf(sent, undefined),
         fromGateway: sent.source === 'gateway',
         completed: res.writableFinished,
-        abortedBy: res.writableFinished ? undefined : 'client',
+        abortedBy: res.writableFinished ? undefined : closedBy(res),
       })
     })
     res.end(body ?? undefined)
@@ -140,7 +141,7 @@ function discardBody(body: Reply['body']): void {
 function pipeBody(res: ServerResponse, body: Readable, reply: Reply, exchange: Exchange): void {
   // The error code is in the body's first bytes: a copy of at most ERROR_BODY_CAP of them.
   const copy = isErrorStatus(reply.status) ? new CappedBytes(ERROR_BODY_CAP) : undefined
-  let abortedBy: 'client' | 'upstream' | undefined
+  let abortedBy: ExchangeOutcome['abortedBy']
   const finish = () =>
     exchange.finish({
       status: reply.status,
@@ -162,11 +163,16 @@ function pipeBody(res: ServerResponse, body: Readable, reply: Reply, exchange: E
   })
   res.once('close', () => {
     if (!res.writableFinished) {
-      abortedBy ??= 'client'
+      abortedBy ??= closedBy(res)
       body.destroy()
     }
     finish()
   })
+}
+
+/** Who closed a response before its end: the gateway at its drain deadline, else the client. */
+function closedBy(res: ServerResponse): 'client' | 'gateway' {
+  return cutByGateway(res) ? 'gateway' : 'client'
 }
 
 /** How long a cut waits for what was written to reach a client that is not reading. */

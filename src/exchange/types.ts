@@ -35,7 +35,10 @@ export interface ExchangeOutcome {
   readonly fromGateway: boolean
   /** The whole body reached the client. */
   readonly completed: boolean
-  /** Who broke a body that had started, if anyone. */
-  readonly abortedBy: 'client' | 'upstream' | undefined
+  /**
+   * Who broke a body that had started, if anyone: the client, the upstream, or the gateway
+   * itself when its drain deadline closed the connection at shutdown.
+   */
+  readonly abortedBy: 'client' | 'upstream' | 'gateway' | undefined
   readonly durationSeconds: number
 }

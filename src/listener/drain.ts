@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http'
 import { Server as NetServer } from 'node:net'
+import { markCutByGateway } from '../http/gateway-cut.ts'
 import type { ConnectionBook, Connection } from './connections.ts'
 
 export interface DrainOptions {
@@ -41,7 +42,10 @@ export async function drainListener(
   sweep()
   const deadline = setTimeout(() => {
     options.onDeadline(book.size)
-    for (const connection of book.all()) connection.socket.destroy()
+    for (const connection of book.all()) {
+      for (const res of connection.owed) markCutByGateway(res)
+      connection.socket.destroy()
+    }
   }, options.drainMs)
   await closed
   clearTimeout(deadline)

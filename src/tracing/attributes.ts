@@ -117,6 +117,8 @@ export function serverEnd(
       : { type: String(outcome.status) }
   } else if (outcome.abortedBy === 'upstream') {
     error = { type: 'response_aborted', message: 'The upstream broke the response body' }
+  } else if (outcome.abortedBy === 'gateway') {
+    error = { type: 'response_aborted', message: 'The shutdown drain deadline cut the response' }
   }
   if (error) attributes[ERROR_TYPE] = error.type
   return { attributes, error }
