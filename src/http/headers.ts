@@ -17,6 +17,27 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 
 const NO_TOKENS: ReadonlySet<string> = new Set()
 
+/** The lengths of the hop-by-hop names: a name of any other length cannot be one. */
+const HOP_BY_HOP_LENGTHS: ReadonlySet<number> = new Set(
+  [...HOP_BY_HOP_HEADERS].map((n) => n.length)
+)
+
+/**
+ * The lengths of the request fields `upstreamRequestHeaders` treats apart (hop-by-hop, `Expect`,
+ * `Host`, the forwarding fields, `X-Request-Id`); `Proxy-*` fields are told by their first letter.
+ */
+const SPECIAL_REQUEST_LENGTHS: ReadonlySet<number> = new Set([
+  ...HOP_BY_HOP_LENGTHS,
+  ...[
+    'expect',
+    'host',
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'x-forwarded-host',
+    'x-request-id',
+  ].map((n) => n.length),
+])
+
 /**
  * A small table that remembers what a pure function of a string gave: header names and
  * `Connection` values repeat from one message to the next (a client sends the same few), so the
@@ -87,9 +108,15 @@ export function stripHopByHop(
   alsoDrop?: ReadonlySet<string>
 ): string[] {
   const named = connectionTokens(rawHeaders)
+  // Without Connection-named fields or extra names, only names of a hop-by-hop length need a look.
+  const byLength = named === NO_TOKENS && alsoDrop === undefined
   const kept: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
+    if (byLength && !HOP_BY_HOP_LENGTHS.has(name.length)) {
+      kept.push(name, rawHeaders[i + 1]!)
+      continue
+    }
     const lower = lowerName(name)
     if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || alsoDrop?.has(lower)) continue
     kept.push(name, rawHeaders[i + 1]!)
@@ -124,9 +151,21 @@ export function upstreamRequestHeaders(
   let host: string | undefined
   let proto: string | undefined
   let forwardedHost: string | undefined
+  const byLength = named === NO_TOKENS
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     const value = rawHeaders[i + 1]!
+    // Most fields (Authorization, Accept, consumerKey…) are passed on as they are: only names of
+    // a special length, or starting like `Proxy-`, need a look.
+    if (
+      byLength &&
+      !SPECIAL_REQUEST_LENGTHS.has(name.length) &&
+      name[0] !== 'p' &&
+      name[0] !== 'P'
+    ) {
+      out.push(name, value)
+      continue
+    }
     const lower = lowerName(name)
     if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || endsAtGateway(lower)) continue
     if (lower === 'host') host = value
