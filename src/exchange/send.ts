@@ -94,8 +94,10 @@ function writeHeadOrFallback(res: ServerResponse, reply: Reply, exchange: Exchan
 /**
  * The reply's headers followed by the gateway's own, the only place they are added: `Age` on
  * replies from the cache, `X-Cache-Status` whenever the cache is on (one the upstream sent is
- * dropped: two with different meanings would mislead), and `X-Request-Id` unless the upstream
- * already echoed the same id.
+ * dropped: two with different meanings would mislead), `X-Request-Id` (an upstream's own id is
+ * dropped unless it is the gateway's: one id per response, as a cache replay has), and `Date`
+ * when the reply has none: the gateway is the origin of its own replies, and a recipient with a
+ * clock appends one to a response it forwards without (RFC 9110 §6.6.1).
  */
 function headersToWrite(reply: Reply, exchange: Exchange): string[] {
   const source = reply.rawHeaders
@@ -103,20 +105,29 @@ function headersToWrite(reply: Reply, exchange: Exchange): string[] {
   const requestId = exchange.requestId
   const out: string[] = []
   let echoed = false
+  let dated = false
   for (let i = 0; i < source.length; i += 2) {
     const name = source[i]!
     const value = source[i + 1]!
     // Length first: this runs on every header of every response.
     if (name.length === 14 && cacheOn && name.toLowerCase() === 'x-cache-status') continue
-    if (name.length === 12 && value === requestId && name.toLowerCase() === 'x-request-id') {
+    if (name.length === 12 && name.toLowerCase() === 'x-request-id') {
+      if (value !== requestId || !requestId) continue
       echoed = true
     }
+    if (name.length === 4 && name.toLowerCase() === 'date') dated = true
     out.push(name, value)
   }
+  if (!dated) out.push('Date', httpDate(reply.age))
   if (reply.age !== undefined) out.push('Age', String(reply.age))
   if (cacheOn) out.push('X-Cache-Status', exchange.cacheStatus.toUpperCase())
   if (requestId && !echoed) out.push('x-request-id', requestId)
   return out
+}
+
+/** Now, or for a stored reply `age` seconds ago (when it was received), as an IMF-fixdate. */
+function httpDate(age: number | undefined): string {
+  return new Date(Date.now() - (age ?? 0) * 1000).toUTCString()
 }
 
 function tryWriteHead(res: ServerResponse, reply: Reply, headers: string[]): Error | undefined {

@@ -85,7 +85,14 @@ describe('upstreamRequestHeaders', () => {
       'gw.example',
       'x-request-id',
       'rid-1',
+      'via',
+      '1.1 drive-gateway',
     ])
+  })
+
+  it('adds its own Via after any the client sent (RFC 9110 §7.6.3)', () => {
+    const sent = upstreamRequestHeaders(['Via', '1.1 client-proxy', 'Accept', '*/*'], ctx)
+    expect(headerValue(sent, 'via')).toBe('1.1 client-proxy, 1.1 drive-gateway')
   })
 
   it('passes on client X-Forwarded-Proto/-Host and drops Proxy-*, Expect and Connection-named fields', () => {
@@ -114,6 +121,8 @@ describe('upstreamRequestHeaders', () => {
       'front.example',
       'x-request-id',
       'rid-1',
+      'via',
+      '1.1 drive-gateway',
     ])
   })
 })

@@ -132,13 +132,16 @@ export interface ForwardingContext {
   readonly requestId: string
 }
 
+/** This gateway's entry in `Via` (RFC 9110 §7.6.3): protocol version and a pseudonym. */
+export const VIA = '1.1 drive-gateway'
+
 // The client's Host and the forwarding fields are rebuilt below; Connection tokens are stripped
 // first so a client cannot name our own X-Forwarded-* or X-Request-Id for removal.
 const REBUILT_REQUEST_HEADERS: ReadonlySet<string> = new Set(['host', 'x-request-id'])
 
 /**
  * The header list sent upstream: the client's end-to-end fields in order, then `X-Forwarded-For`
- * (appended to any the client sent), `-Proto`, `-Host` and `X-Request-Id`. Undici sets `Host`
+ * (appended to any the client sent), `-Proto`, `-Host`, `X-Request-Id` and `Via`. Undici sets `Host`
  * from the upstream origin. Forwarded values are passed on, never trusted for a decision.
  */
 export function upstreamRequestHeaders(
@@ -180,6 +183,8 @@ export function upstreamRequestHeaders(
   const hostValue = forwardedHost ?? host
   if (hostValue) out.push('x-forwarded-host', hostValue)
   out.push('x-request-id', ctx.requestId)
+  // RFC 9110 §7.6.3: a gateway sends Via on every request it forwards, after any the client sent.
+  out.push('via', VIA)
   return out
 }
 

@@ -38,8 +38,20 @@ function passedOn(expect: Expectation, response: WireResponse): string | undefin
   if (response.statusLine !== wanted) {
     return `status line ${JSON.stringify(response.statusLine)}, expected ${JSON.stringify(wanted)}`
   }
-  const got = fieldsOf(response)
+  let got = fieldsOf(response)
   const want = head.fields
+  // An upstream response without Date gets one from the gateway (RFC 9110 §6.6.1), and only
+  // then: exactly one, an IMF-fixdate.
+  if (!want.some(([n]) => n.toLowerCase() === 'date')) {
+    const dates = got.filter(([n]) => n.toLowerCase() === 'date')
+    if (
+      dates.length !== 1 ||
+      !/^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$/.test(dates[0]![1])
+    ) {
+      return `expected one Date added by the gateway, got ${JSON.stringify(dates)}`
+    }
+    got = got.filter(([n]) => n.toLowerCase() !== 'date')
+  }
   if (
     got.length !== want.length ||
     got.some(([n, v], i) => n !== want[i]![0] || v !== want[i]![1])
