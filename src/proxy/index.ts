@@ -7,6 +7,7 @@ import { GatewayError, toGatewayError } from '../http/errors.ts'
 import { upstreamRequestHeaders } from '../http/headers.ts'
 import { ClientGone } from './client-gone.ts'
 import { forwardEarlyHints } from './early-hints.ts'
+import { decrementMaxForwards, finalRecipientReply, maxForwards } from './max-forwards.ts'
 import type { Forward } from './forward.ts'
 
 export { createDispatcher, createForward, type Forward } from './forward.ts'
@@ -58,6 +59,11 @@ export function upstreamStage(
       exchange.reply = gatewayReply('INVALID_PATH')
       return
     }
+    const hops = maxForwards(incoming)
+    if (hops === 0) {
+      exchange.reply = finalRecipientReply(incoming)
+      return
+    }
     const withBody = hasBody(incoming)
     if (withBody && codedBeyondChunked(incoming)) {
       exchange.reply = gatewayReply('UNSUPPORTED_TRANSFER_CODING')
@@ -81,16 +87,18 @@ export function upstreamStage(
     outgoing.once('close', () => {
       if (!outgoing.writableFinished && !exchange.sharedUpstream) clientGone.abort()
     })
+    const headers = upstreamRequestHeaders(incoming.rawHeaders, {
+      clientAddress: incoming.socket.remoteAddress,
+      protocol: 'encrypted' in incoming.socket ? 'https' : 'http',
+      requestId: exchange.requestId,
+    })
+    if (hops !== undefined) decrementMaxForwards(headers, hops)
     try {
       exchange.reply = await forward({
         exchange,
         method: exchange.method,
         target: exchange.target,
-        headers: upstreamRequestHeaders(incoming.rawHeaders, {
-          clientAddress: incoming.socket.remoteAddress,
-          protocol: 'encrypted' in incoming.socket ? 'https' : 'http',
-          requestId: exchange.requestId,
-        }),
+        headers,
         body,
         gone: clientGone,
         // 1xx are for HTTP/1.1 clients only (RFC 9110 §15.2).
