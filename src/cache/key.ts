@@ -6,7 +6,7 @@
  */
 import { createHmac, hash } from 'node:crypto'
 import type { RouteMatch } from '../routes/types.ts'
-import { findHeader, headerValue, lowerName, stripHopByHop } from '../http/headers.ts'
+import { findHeader, headerValue, stripHopByHop } from '../http/headers.ts'
 import { ENTRY_FORMAT_VERSION } from './entry.ts'
 
 /** Request headers that select a representation; always part of the key. */
@@ -180,7 +180,8 @@ export class CacheKeys {
     const resources = this.resourceIds(match, path)
     const credential = this.credential(rawHeaders)
     if (isUserScoped(path)) resources.push(`c:${credential}`)
-    const parts = [match.route.template, path, sortedQuery(target), ...negotiation(rawHeaders)]
+    const parts = [match.route.template, path, sortedQuery(target)]
+    for (const name of NEGOTIATION_HEADERS) parts.push(headerValue(rawHeaders, name) ?? '')
     parts.push(credential)
     const hash = digest(JSON.stringify(parts))
     const tag = `${this.#prefix}{${resources[0]}}`
@@ -193,25 +194,6 @@ export class CacheKeys {
     }
     return keys
   }
-}
-
-/** The values of the {@link NEGOTIATION_HEADERS}, in their order ('' when absent), in one pass. */
-function negotiation(rawHeaders: readonly string[]): [string, string, string] {
-  let accept: string[] | undefined
-  let language: string[] | undefined
-  let encoding: string[] | undefined
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!
-    // Length first: 6, 15 and 15 are the only lengths that can match.
-    if (name.length !== 6 && name.length !== 15) continue
-    const lower = lowerName(name)
-    const value = rawHeaders[i + 1]!
-    if (lower === 'accept') (accept ??= []).push(value)
-    else if (lower === 'accept-language') (language ??= []).push(value)
-    else if (lower === 'accept-encoding') (encoding ??= []).push(value)
-  }
-  // Repeated fields combine as a list (RFC 9110 §5.3), as headerValue does.
-  return [accept?.join(', ') ?? '', language?.join(', ') ?? '', encoding?.join(', ') ?? '']
 }
 
 function idOf(kind: 'r' | 'p', value: string): string {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { PROXIED_METHODS } from '../http/methods.ts'
 import type { ConnectionBook } from './connections.ts'
 
 // How long a refused connection may linger after its answer, for the client to read it.
@@ -43,7 +44,7 @@ export function answerAndClose(book: ConnectionBook, socket: Socket, head: strin
 
 const METHOD_NOT_ALLOWED =
   'HTTP/1.1 405 Method Not Allowed\r\n' +
-  'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n' +
+  `Allow: ${PROXIED_METHODS}\r\n` +
   'Connection: close\r\n' +
   'Content-Length: 0\r\n\r\n'
 

@@ -1,15 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import type { Reply } from '../exchange/types.ts'
 import { lowerName } from '../http/headers.ts'
+import { PROXIED_METHODS } from '../http/methods.ts'
 
 // RFC 9110 §7.6.2: TRACE and OPTIONS carry Max-Forwards; every intermediary decrements it, and
 // the one that receives 0 answers as the final recipient instead of forwarding.
 
 /** The methods Max-Forwards applies to. */
 const HOP_LIMITED = new Set(['OPTIONS', 'TRACE'])
-
-/** Methods the gateway passes on, as an OPTIONS final recipient names them. */
-const ALLOWED = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
 
 // Left out of a TRACE echo: a final recipient SHOULD exclude fields likely to carry sensitive
 // data (RFC 9110 §9.3.8), and these carry the caller's credentials.
@@ -39,7 +37,7 @@ export function finalRecipientReply(incoming: IncomingMessage): Reply {
   if (incoming.method === 'OPTIONS') {
     return {
       status: 200,
-      rawHeaders: ['allow', ALLOWED, 'content-length', '0'],
+      rawHeaders: ['allow', PROXIED_METHODS, 'content-length', '0'],
       body: null,
       source: 'gateway',
     }

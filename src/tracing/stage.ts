@@ -87,14 +87,12 @@ export function spanTracing(options: SpanTracingOptions): TracingHooks {
     // Attributes only on spans that record: the SDK validates and copies every attribute given
     // to startSpan, twice, whether the span is sampled or not. The samplers OTEL_TRACES_SAMPLER
     // offers decide on the trace id and parent alone.
+    const requestTrace: RequestTrace = { span, context: trace.setSpan(parent, span) }
+    exchange.trace = requestTrace
+    // A span that does not record has nothing to end either: no listener for it.
     if (span.isRecording()) {
       const scheme = 'encrypted' in incoming.socket ? 'https' : 'http'
       span.setAttributes(serverStartAttributes(exchange, { scheme, host: headers.host }, logPaths))
-    }
-    const requestTrace: RequestTrace = { span, context: trace.setSpan(parent, span) }
-    exchange.trace = requestTrace
-    // A span that does not record has nothing to end: no listener for it.
-    if (span.isRecording()) {
       exchange.onDone((outcome, labels) => {
         const { attributes, error } = serverEnd(outcome, labels, exchange.gatewayError)
         span.setAttributes(attributes)
